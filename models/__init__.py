@@ -1,0 +1,37 @@
+"""The floor of Retombées: settings, database models and framework-free domain rules."""
+
+from .base import (
+    Base,
+    CoverageStatus,
+    Medium,
+    Role,
+    Scope,
+    SourceHealth,
+    SourceKind,
+    utcnow,
+)
+from .campaign import Campaign
+from .coverage import Coverage, CoverageCampaign
+from .outlet import Outlet
+from .settings import Settings, SettingsError
+from .source import Source
+from .user import User
+
+__all__ = [
+    "Base",
+    "Campaign",
+    "Coverage",
+    "CoverageCampaign",
+    "CoverageStatus",
+    "Medium",
+    "Outlet",
+    "Role",
+    "Scope",
+    "Settings",
+    "SettingsError",
+    "Source",
+    "SourceHealth",
+    "SourceKind",
+    "User",
+    "utcnow",
+]

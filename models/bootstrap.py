@@ -1,0 +1,40 @@
+"""What a new database gets: an administrator and, optionally, the example configuration."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .base import Role
+from .campaign import Campaign
+from .example import seed_example
+from .settings import Settings
+from .source import Source
+from .user import User, create_user
+
+
+@dataclass
+class Bootstrap:
+    admin_created: bool = False
+    admin_password: str | None = None  # only when generated here, to print it once
+    example_seeded: bool = False
+
+
+def bootstrap(session: Session, settings: Settings, *, sources_enabled: bool = True) -> Bootstrap:
+    """Create the administrator if there is no user, and seed the example on an empty database."""
+    result = Bootstrap()
+    if not session.scalar(select(func.count()).select_from(User)):
+        password = settings.admin_password or secrets.token_urlsafe(12)
+        create_user(session, settings.admin_user, password, Role.ADMIN)
+        result.admin_created = True
+        result.admin_password = None if settings.admin_password else password
+    empty = not session.scalar(select(func.count()).select_from(Campaign)) and not session.scalar(
+        select(func.count()).select_from(Source)
+    )
+    if settings.seed_example and empty:
+        seed_example(session, sources_enabled=sources_enabled)
+        result.example_seeded = True
+    return result

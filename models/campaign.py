@@ -1,0 +1,50 @@
+"""Campaigns: what is monitored (a query) over a period, possibly under an umbrella campaign."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import Base, utcnow
+
+if TYPE_CHECKING:
+    from .coverage import CoverageCampaign
+
+DEFAULT_TERRITORY = "bassin-minier-npdc"
+
+
+class Campaign(Base):
+    __tablename__ = "campaign"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    query: Mapped[str] = mapped_column(Text, default="")
+    # Name of the territory gazetteer the relevance model uses for this campaign.
+    territory: Mapped[str] = mapped_column(String(100), default=DEFAULT_TERRITORY)
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    parent: Mapped[Campaign | None] = relationship(
+        back_populates="children", remote_side="Campaign.id"
+    )
+    children: Mapped[list[Campaign]] = relationship(back_populates="parent")
+    coverage_links: Mapped[list[CoverageCampaign]] = relationship(back_populates="campaign")
+
+    def __repr__(self) -> str:
+        return f"<Campaign {self.slug}>"
+
+
+def campaign_by_slug(session: Session, slug: str) -> Campaign | None:
+    return session.scalar(select(Campaign).where(Campaign.slug == slug))
+
+
+def active_campaigns(session: Session) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).where(Campaign.active).order_by(Campaign.id)))

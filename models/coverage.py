@@ -1,0 +1,130 @@
+"""Coverage ("retombées"): one clip in one outlet, from collection to review."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, Index, String, Text, and_, or_, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import Base, CoverageStatus, Medium, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .campaign import Campaign
+    from .outlet import Outlet
+    from .source import Source
+    from .user import User
+
+
+class Coverage(Base):
+    __tablename__ = "coverage"
+    __table_args__ = (
+        Index("ix_coverage_status_created", "status", "created_at"),
+        Index("ix_coverage_status_published", "status", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Canonical URL: the identity of a web clip. Empty for print or broadcast clips entered by hand.
+    url: Mapped[str | None] = mapped_column(String(2000), unique=True)
+    fetched_url: Mapped[str | None] = mapped_column(String(2000))  # after redirects
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlet.id"), index=True)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    summary: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(String(300))
+    published_at: Mapped[datetime | None]
+    language: Mapped[str | None] = mapped_column(String(8))
+    # What the page and feed said about the medium (audio enclosure, og:video…), for the NLP.
+    medium_hints: Mapped[dict] = mapped_column(default=dict)
+    duration_s: Mapped[int | None]  # broadcast clips
+    page_fraction: Mapped[float | None]  # print clips
+    surface_cm2: Mapped[float | None]  # print clips
+    note: Mapped[str | None] = mapped_column(Text)  # e.g. why the page text is missing
+
+    status: Mapped[CoverageStatus] = mapped_column(
+        str_enum(CoverageStatus, "coverage_status"), default=CoverageStatus.PENDING
+    )
+    claim_token: Mapped[str | None] = mapped_column(String(40))
+    claimed_at: Mapped[datetime | None]
+    processed_at: Mapped[datetime | None]
+    # NLP results.
+    medium: Mapped[Medium | None] = mapped_column(str_enum(Medium, "coverage_medium"))
+    medium_reason: Mapped[str | None] = mapped_column(String(300))
+    relevance: Mapped[float | None]
+    relevant: Mapped[bool | None]
+    relevance_evidence: Mapped[list] = mapped_column(default=list)
+    # Review.
+    reviewed_at: Mapped[datetime | None]
+    reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    outlet: Mapped[Outlet | None] = relationship(back_populates="coverage")
+    source: Mapped[Source | None] = relationship(back_populates="coverage")
+    reviewed_by: Mapped[User | None] = relationship()
+    campaign_links: Mapped[list[CoverageCampaign]] = relationship(
+        back_populates="coverage", cascade="all, delete-orphan"
+    )
+
+    @property
+    def campaigns(self) -> list[Campaign]:
+        return [link.campaign for link in self.campaign_links]
+
+    def __repr__(self) -> str:
+        return f"<Coverage {self.id} {self.status} {self.url or self.title!r}>"
+
+
+class CoverageCampaign(Base):
+    """A clip counted in a campaign, with the query terms that put it there."""
+
+    __tablename__ = "coverage_campaign"
+
+    coverage_id: Mapped[int] = mapped_column(
+        ForeignKey("coverage.id", ondelete="CASCADE"), primary_key=True
+    )
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    hits: Mapped[list] = mapped_column(default=list)
+
+    coverage: Mapped[Coverage] = relationship(back_populates="campaign_links")
+    campaign: Mapped[Campaign] = relationship(back_populates="coverage_links")
+
+
+def coverage_url_exists(session: Session, canonical: str) -> bool:
+    """Tell whether a clip with this canonical URL is already stored."""
+    return session.scalar(select(Coverage.id).where(Coverage.url == canonical)) is not None
+
+
+def claim_pending(
+    session: Session, limit: int, token: str, stale_after: timedelta = timedelta(minutes=15)
+) -> list[int]:
+    """Claim up to ``limit`` clips awaiting analysis for the worker ``token``; return their ids.
+
+    One statement, so that concurrent workers never claim the same clip: PostgreSQL skips rows
+    another worker has locked (``FOR UPDATE SKIP LOCKED``), SQLite serialises writers. Clips
+    claimed longer than ``stale_after`` ago (a worker that died) are claimed again.
+    """
+    now = utcnow()
+    claimable = or_(
+        Coverage.status == CoverageStatus.PENDING,
+        and_(Coverage.status == CoverageStatus.PROCESSING, Coverage.claimed_at < now - stale_after),
+    )
+    candidates = (
+        select(Coverage.id)
+        .where(claimable)
+        .order_by(Coverage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Coverage)
+        .where(Coverage.id.in_(candidates), claimable)
+        .values(status=CoverageStatus.PROCESSING, claim_token=token, claimed_at=now)
+        .returning(Coverage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.scalars(statement))

@@ -1,0 +1,61 @@
+"""The review inbox: clips awaiting a decision, and the decisions."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from .base import CoverageStatus, utcnow
+from .coverage import Coverage, CoverageCampaign
+from .user import User
+
+DECISIONS = {"confirm": CoverageStatus.CONFIRMED, "reject": CoverageStatus.REJECTED}
+
+
+class ReviewError(ValueError):
+    """A review action that cannot be applied."""
+
+
+def review_queue(session: Session, limit: int = 50, offset: int = 0) -> list[Coverage]:
+    """Clips awaiting review, newest first (by publication, then collection time)."""
+    return list(
+        session.scalars(
+            select(Coverage)
+            .where(Coverage.status == CoverageStatus.NEW)
+            .order_by(Coverage.published_at.desc().nulls_last(), Coverage.id.desc())
+            .limit(limit)
+            .offset(offset)
+            .options(
+                selectinload(Coverage.outlet),
+                selectinload(Coverage.campaign_links).selectinload(CoverageCampaign.campaign),
+            )
+        )
+    )
+
+
+def review_count(session: Session) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Coverage).where(Coverage.status == CoverageStatus.NEW)
+    )
+
+
+def decide(session: Session, coverage_id: int, decision: str, user: User) -> Coverage:
+    """Confirm or reject a clip awaiting review; the caller commits.
+
+    :raises ReviewError: for an unknown clip or decision, or a clip not awaiting review.
+    """
+    if decision not in DECISIONS:
+        raise ReviewError(f"Unknown decision {decision!r}.")
+    coverage = session.get(Coverage, coverage_id)
+    if coverage is None:
+        raise ReviewError(f"No clip {coverage_id}.")
+    if coverage.status not in (
+        CoverageStatus.NEW,
+        CoverageStatus.CONFIRMED,
+        CoverageStatus.REJECTED,
+    ):
+        raise ReviewError(f"Clip {coverage_id} has not been analysed yet.")
+    coverage.status = DECISIONS[decision]
+    coverage.reviewed_at = utcnow()
+    coverage.reviewed_by = user
+    return coverage

@@ -1,0 +1,165 @@
+"""Settings: every knob of Retombées, read once from ``RETOMBEES_*`` environment variables.
+
+The table ``SETTINGS`` is the single source of truth: name, default, type and one line of help.
+Entry points (the CLI, ``create_app``, the crawler's ``from_crawler``, the scheduler) build one
+frozen :class:`Settings` and pass it down; components never read the environment themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PREFIX = "RETOMBEES_"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One documented setting."""
+
+    name: str  # attribute name; the variable is PREFIX + name.upper()
+    default: str
+    help: str
+    type: type = str
+
+    @property
+    def env(self) -> str:
+        return PREFIX + self.name.upper()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("instance_path", "instance", "Folder for the SQLite database, secret key and files."),
+    Setting(
+        "database_url",
+        "",
+        "SQLAlchemy URL of the database; empty means SQLite at INSTANCE_PATH/retombees.db.",
+    ),
+    Setting("secret_key", "", "Flask secret key; empty means one generated in INSTANCE_PATH."),
+    Setting("redis_url", "", "Redis URL for shared crawl queues; empty means none."),
+    Setting("host", "127.0.0.1", "Address the web server listens on."),
+    Setting("port", "5000", "Port the web server listens on.", int),
+    Setting("web_workers", "2", "Number of web server worker processes.", int),
+    Setting("admin_user", "admin", "User name of the administrator created on first run."),
+    Setting(
+        "admin_password",
+        "",
+        "Password of that administrator; empty means a random one, printed once.",
+    ),
+    Setting("language", "fr", "Default interface language (fr or en)."),
+    Setting("contact_url", "https://example.org/retombees", "Contact address sent in User-Agent."),
+    Setting("obey_robots", "true", "Obey robots.txt when crawling.", bool),
+    Setting("download_timeout", "30", "Seconds before a page or feed download is abandoned.", int),
+    Setting("max_page_bytes", "10000000", "Largest page or feed downloaded, in bytes.", int),
+    Setting("crawl_timeout", "1800", "Seconds before a whole crawl process is stopped.", int),
+    Setting("concurrency_per_domain", "2", "Parallel requests to one site while crawling.", int),
+    Setting("process_batch", "32", "Coverage rows claimed per NLP batch.", int),
+    Setting("process_interval", "60", "Seconds between two NLP batches in the scheduler.", int),
+    Setting("source_check_interval", "60", "Seconds between two looks for sources due.", int),
+    Setting("seed_example", "true", "Set up the Bassin minier example on a new database.", bool),
+    Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
+)
+
+_TRUE = {"1", "true", "yes", "on", "oui"}
+_FALSE = {"0", "false", "no", "off", "non", ""}
+
+
+def _convert(setting: Setting, raw: str):
+    if setting.type is bool:
+        value = raw.strip().lower()
+        if value in _TRUE:
+            return True
+        if value in _FALSE:
+            return False
+        raise SettingsError(f"{setting.env} must be true or false, not {raw!r}.")
+    if setting.type is int:
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{setting.env} must be a whole number, not {raw!r}.") from None
+    return raw
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The resolved settings of one process."""
+
+    instance_path: Path
+    database_url: str
+    secret_key: str
+    redis_url: str
+    host: str
+    port: int
+    web_workers: int
+    admin_user: str
+    admin_password: str
+    language: str
+    contact_url: str
+    obey_robots: bool
+    download_timeout: int
+    max_page_bytes: int
+    crawl_timeout: int
+    concurrency_per_domain: int
+    process_batch: int
+    process_interval: int
+    source_check_interval: int
+    seed_example: bool
+    log_level: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
+        """Build settings from ``environ`` (default ``os.environ``), then apply ``overrides``.
+
+        :raises SettingsError: when a value has the wrong type.
+        """
+        environ = os.environ if environ is None else environ
+        values = {}
+        for setting in SETTINGS:
+            if setting.name in overrides:
+                values[setting.name] = overrides.pop(setting.name)
+            else:
+                values[setting.name] = _convert(setting, environ.get(setting.env, setting.default))
+        if overrides:
+            raise SettingsError(f"Unknown settings: {', '.join(sorted(overrides))}.")
+        instance = Path(values["instance_path"]).expanduser().resolve()
+        values["instance_path"] = instance
+        if not values["database_url"]:
+            values["database_url"] = f"sqlite:///{instance / 'retombees.db'}"
+        if values["language"] not in ("fr", "en"):
+            raise SettingsError(f"{PREFIX}LANGUAGE must be fr or en, not {values['language']!r}.")
+        return cls(**values)
+
+    @property
+    def user_agent(self) -> str:
+        return f"Retombees/0.1 (+{self.contact_url})"
+
+    def ensure_instance(self) -> Path:
+        """Create the instance folder if needed and return it."""
+        self.instance_path.mkdir(parents=True, exist_ok=True)
+        return self.instance_path
+
+    def resolved_secret_key(self) -> str:
+        """Return the secret key, generating and keeping one in the instance folder if unset."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.ensure_instance() / "secret_key"
+        if not path.exists():
+            path.write_text(secrets.token_hex(32))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def to_env(self) -> dict[str, str]:
+        """Return these settings as environment variables, for a child process."""
+        env = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool):
+                value = "true" if value else "false"
+            env[PREFIX + f.name.upper()] = str(value)
+        return env

@@ -1,0 +1,109 @@
+"""Sources: the feeds and pages the crawler collects from, with their health."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import ForeignKey, String, Text, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from .base import Base, SourceHealth, SourceKind, str_enum, utcnow
+
+if TYPE_CHECKING:
+    from .coverage import Coverage
+    from .outlet import Outlet
+
+# After n consecutive failures a source waits interval * 2**(n-1), capped at this.
+MAX_BACKOFF = timedelta(days=1)
+
+
+class Source(Base):
+    __tablename__ = "source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[SourceKind] = mapped_column(str_enum(SourceKind, "source_kind"))
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlet.id"), index=True)
+    enabled: Mapped[bool] = mapped_column(default=True)
+    interval_minutes: Mapped[int] = mapped_column(default=60)
+    # HTTP validators sent back on the next fetch (conditional GET).
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    # Health, as shown on the sources page.
+    health: Mapped[SourceHealth] = mapped_column(
+        str_enum(SourceHealth, "source_health"), default=SourceHealth.UNKNOWN
+    )
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_status: Mapped[int | None]  # HTTP status of the last fetch
+    warning: Mapped[str | None] = mapped_column(Text)  # e.g. a malformed but readable feed
+    last_entry_count: Mapped[int | None]
+    next_attempt_at: Mapped[datetime | None] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    outlet: Mapped[Outlet | None] = relationship(back_populates="sources")
+    coverage: Mapped[list[Coverage]] = relationship(back_populates="source")
+
+    def record_success(
+        self,
+        when: datetime,
+        *,
+        status: int | None,
+        entries: int | None,
+        warning: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        not_modified: bool = False,
+    ) -> None:
+        """Mark a fetch that worked; a 304 keeps the previous validators and entry count."""
+        self.health = SourceHealth.OK
+        self.last_attempt_at = self.last_success_at = when
+        self.last_status = status
+        self.consecutive_failures = 0
+        self.last_error = None
+        if not not_modified:
+            self.warning = warning
+            self.last_entry_count = entries
+            self.etag = etag
+            self.last_modified = last_modified
+        self.next_attempt_at = when + timedelta(minutes=self.interval_minutes)
+
+    def record_failure(
+        self, when: datetime, *, error: str, status: int | None, blocked: bool = False
+    ) -> None:
+        """Mark a failed fetch and push the next attempt back exponentially."""
+        self.health = SourceHealth.BLOCKED if blocked else SourceHealth.FAILING
+        self.last_attempt_at = when
+        self.last_status = status
+        self.last_error = error
+        self.consecutive_failures += 1
+        delay = timedelta(minutes=self.interval_minutes) * 2 ** (self.consecutive_failures - 1)
+        self.next_attempt_at = when + min(delay, MAX_BACKOFF)
+
+    def __repr__(self) -> str:
+        return f"<Source {self.id} {self.kind} {self.url}>"
+
+
+def due_sources(session: Session, now: datetime | None = None) -> list[Source]:
+    """Return the enabled sources whose next attempt is due (or that were never fetched)."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(Source)
+            .where(
+                Source.enabled, or_(Source.next_attempt_at.is_(None), Source.next_attempt_at <= now)
+            )
+            .order_by(Source.id)
+        )
+    )
+
+
+def sources_by_health(session: Session) -> list[Source]:
+    """Return all sources, failing and blocked first, then by name."""
+    order = {SourceHealth.FAILING: 0, SourceHealth.BLOCKED: 1, SourceHealth.UNKNOWN: 2}
+    sources = list(session.scalars(select(Source).order_by(Source.name)))
+    return sorted(sources, key=lambda s: (not s.enabled, order.get(s.health, 3)))

@@ -1,0 +1,66 @@
+"""Users and their roles."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .base import Base, Role, str_enum, utcnow
+
+MIN_PASSWORD_LENGTH = 10
+
+
+class User(Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    email: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), default=Role.OFFICER)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    def set_password(self, password: str) -> None:
+        if len(password) < MIN_PASSWORD_LENGTH:
+            raise ValueError(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def can(self, action: str) -> bool:
+        """Tell whether this user's role allows ``action`` ("review", "admin")."""
+        allowed = {
+            "review": {Role.ADMIN, Role.OFFICER},
+            "admin": {Role.ADMIN},
+        }
+        return self.role in allowed.get(action, set())
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+def user_by_name(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def create_user(session: Session, username: str, password: str, role: Role | str) -> User:
+    """Add a user; the caller commits.
+
+    :raises ValueError: for a taken name, an unknown role or a short password.
+    """
+    if user_by_name(session, username):
+        raise ValueError(f"The user {username!r} already exists.")
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(Role)}.") from None
+    user = User(username=username, role=role)
+    user.set_password(password)
+    session.add(user)
+    return user
