@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 from alembic import command
 from sqlalchemy import select
 
-from models import Coverage, CoverageStatus, Outlet, Medium
+from models import Coverage, CoverageStatus, Medium, Outlet
 from models.bootstrap import bootstrap
 from models.db import alembic_config, current_tables, open_database
 from models.example import CAMPAIGN_SLUG
@@ -62,8 +62,8 @@ def test_bootstrap_creates_admin_and_example_once(any_settings):
     with sessions() as session:
         admin = user_by_name(session, settings.admin_user)
         assert admin.check_password(settings.admin_password)
-        from models.campaign import campaign_by_slug
         from models import Source
+        from models.campaign import campaign_by_slug
 
         assert campaign_by_slug(session, CAMPAIGN_SLUG) is not None
         sources = list(session.scalars(select(Source)))

@@ -7,10 +7,7 @@ NOW = datetime(2026, 11, 25, 8, 0, tzinfo=UTC)
 
 
 def make_source(**kw):
-    return Source(
-        name="x", kind=SourceKind.FEED, url="https://x.fr/rss", interval_minutes=30,
-        consecutive_failures=0, **kw
-    )
+    return Source(name="x", kind=SourceKind.FEED, url="https://x.fr/rss", interval_minutes=30, **kw)
 
 
 def test_failures_back_off_exponentially_up_to_a_day():
@@ -42,10 +39,18 @@ def test_due_sources_are_enabled_and_past_their_time(sessions):
         session.add_all(
             [
                 Source(name="never", kind=SourceKind.FEED, url="https://a.fr/rss"),
-                Source(name="late", kind=SourceKind.FEED, url="https://b.fr/rss",
-                       next_attempt_at=NOW - timedelta(minutes=1)),
-                Source(name="later", kind=SourceKind.FEED, url="https://c.fr/rss",
-                       next_attempt_at=NOW + timedelta(minutes=1)),
+                Source(
+                    name="late",
+                    kind=SourceKind.FEED,
+                    url="https://b.fr/rss",
+                    next_attempt_at=NOW - timedelta(minutes=1),
+                ),
+                Source(
+                    name="later",
+                    kind=SourceKind.FEED,
+                    url="https://c.fr/rss",
+                    next_attempt_at=NOW + timedelta(minutes=1),
+                ),
                 Source(name="paused", kind=SourceKind.FEED, url="https://d.fr/rss", enabled=False),
             ]
         )

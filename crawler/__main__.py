@@ -1,0 +1,23 @@
+"""``python -m crawler [--source ID]…``: one crawl, in this process (used as the child)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from models import Settings
+
+from .runner import run_crawl
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m crawler")
+    parser.add_argument("--source", type=int, action="append", default=None)
+    parser.add_argument("--json", action="store_true", help="print statistics as JSON")
+    args = parser.parse_args()
+    stats = run_crawl(Settings.from_env(), args.source)
+    print(json.dumps(stats.as_json()) if args.json else stats)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,97 @@
+"""Running a crawl: in this process (``run_crawl``) or in a child process (``crawl_in_child``).
+
+Twisted's reactor cannot restart inside one process, so the scheduler and the CLI start each
+crawl as a child process running ``python -m crawler``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings as ScrapySettings
+
+from models import Settings
+from models.db import open_database
+
+from . import settings as default_settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class CrawlStats:
+    sources: int = 0  # sources fetched (or attempted)
+    failing_sources: int = 0
+    stored: int = 0  # new clips stored as pending
+    dropped: int = 0  # entries not stored: no campaign matched, already stored…
+
+    def as_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def scrapy_settings(settings: Settings, sessions) -> ScrapySettings:
+    """Scrapy settings for a crawl, from the project defaults and the Retombées settings."""
+    result = ScrapySettings()
+    result.setmodule(default_settings, priority="project")
+    result.setdict(
+        {
+            "USER_AGENT": settings.user_agent,
+            "ROBOTSTXT_OBEY": settings.obey_robots,
+            "DOWNLOAD_TIMEOUT": settings.download_timeout,
+            "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
+            "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrency_per_domain,
+            "CLOSESPIDER_TIMEOUT": settings.crawl_timeout,
+            "LOG_LEVEL": settings.log_level,
+            "RETOMBEES_SESSIONS": sessions,
+        },
+        priority="cmdline",
+    )
+    return result
+
+
+def run_crawl(settings: Settings, source_ids: list[int] | None = None) -> CrawlStats:
+    """Crawl the given sources (default: every enabled one) in this process; once per process."""
+    from .spiders.feed import FeedSpider
+
+    _engine, sessions = open_database(settings)
+    process = CrawlerProcess(scrapy_settings(settings, sessions), install_root_handler=True)
+    crawler = process.create_crawler(FeedSpider)
+    process.crawl(crawler, source_ids=source_ids)
+    process.start()
+    stats = crawler.stats.get_stats() if crawler.stats else {}
+    return CrawlStats(
+        sources=stats.get("retombees/sources", 0),
+        failing_sources=stats.get("retombees/failing_sources", 0),
+        stored=stats.get("retombees/stored", 0),
+        dropped=stats.get("item_dropped_count", 0),
+    )
+
+
+def crawl_in_child(settings: Settings, source_ids: list[int] | None = None) -> CrawlStats:
+    """Run one crawl in a child process and return its statistics.
+
+    :raises RuntimeError: when the child fails or runs past ``crawl_timeout`` (plus a margin).
+    """
+    args = [sys.executable, "-m", "crawler", "--json"]
+    for source_id in source_ids or []:
+        args += ["--source", str(source_id)]
+    env = {**os.environ, **settings.to_env()}
+    try:
+        done = subprocess.run(
+            args, env=env, capture_output=True, text=True, timeout=settings.crawl_timeout + 60
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise RuntimeError(
+            f"the crawl ran past {settings.crawl_timeout} s and was stopped"
+        ) from exc
+    if done.returncode != 0:
+        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"the crawl process failed (exit {done.returncode}): {tail}")
+    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "{}"
+    return CrawlStats(**json.loads(last))

@@ -1,0 +1,32 @@
+"""Scrapy settings of the Retombées crawler (politeness and limits; the rest comes from
+``models.Settings`` through :func:`crawler.runner.scrapy_settings`)."""
+
+BOT_NAME = "retombees"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 10_000_000
+DOWNLOAD_WARNSIZE = 0
+REDIRECT_MAX_TIMES = 5
+RETRY_TIMES = 1
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.SourceHealthPipeline": 50,
+    "crawler.pipelines.NormalisePipeline": 100,
+    "crawler.pipelines.CampaignMatchPipeline": 200,
+    "crawler.pipelines.DuplicatePipeline": 300,
+    "crawler.pipelines.StorePipeline": 400,
+}

@@ -1,0 +1,1 @@
+"""Generic spiders, one per source type, configured from ``Source`` rows."""

@@ -1,0 +1,102 @@
+"""The batch job: the only path from the NLP into the database.
+
+``process_pending`` claims pending clips in batches, analyses them and moves them to ``new``
+(awaiting review). A clip is analysed once; a crashed worker's claims are taken over later.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+
+from spacy.language import Language
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from models import Coverage, CoverageStatus, Medium, utcnow
+from models.campaign import DEFAULT_TERRITORY
+from models.coverage import CoverageCampaign, claim_pending
+
+from .pipeline import ClipInput, analyze
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ProcessStats:
+    processed: int = 0
+    relevant: int = 0
+    batches: int = 0
+
+    def as_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def clip_context(coverage: Coverage) -> dict:
+    """What the pipeline needs to know of a clip besides its text."""
+    outlet = coverage.outlet
+    campaigns = coverage.campaigns
+    return {
+        "outlet_name": outlet.name if outlet else None,
+        "outlet_medium": outlet.medium.value if outlet else None,
+        "is_partner": bool(outlet and (outlet.is_partner or outlet.medium == Medium.PARTNER)),
+        "source_kind": (coverage.medium_hints or {}).get("source_kind"),
+        "medium_hints": coverage.medium_hints or {},
+        "territory": campaigns[0].territory if campaigns else DEFAULT_TERRITORY,
+    }
+
+
+def process_batch(sessions, nlp: Language, batch_size: int, token: str) -> tuple[int, int]:
+    """Claim and analyse one batch; return (clips processed, clips found relevant)."""
+    with sessions.begin() as session:
+        ids = claim_pending(session, batch_size, token)
+    if not ids:
+        return 0, 0
+    with sessions.begin() as session:
+        clips = list(
+            session.scalars(
+                select(Coverage)
+                .where(Coverage.id.in_(ids), Coverage.claim_token == token)
+                .options(
+                    selectinload(Coverage.outlet),
+                    selectinload(Coverage.campaign_links).selectinload(CoverageCampaign.campaign),
+                )
+            )
+        )
+        inputs = [
+            ClipInput(c.id, c.text or c.summary or "", c.title or "", clip_context(c))
+            for c in clips
+        ]
+        by_id = {c.id: c for c in clips}
+        relevant = 0
+        now = utcnow()
+        for result in analyze(nlp, inputs, batch_size=batch_size):
+            clip = by_id[result.key]
+            clip.relevance = result.relevance
+            clip.relevant = result.relevant
+            clip.relevance_evidence = result.evidence
+            clip.medium = Medium(result.medium)
+            clip.medium_reason = result.medium_reason
+            clip.status = CoverageStatus.NEW
+            clip.processed_at = now
+            clip.claim_token = None
+            relevant += result.relevant
+    return len(clips), relevant
+
+
+def process_pending(
+    sessions, nlp: Language, batch_size: int = 32, max_batches: int | None = None
+) -> ProcessStats:
+    """Analyse pending clips batch after batch until none is left (or ``max_batches``)."""
+    token = uuid.uuid4().hex
+    stats = ProcessStats()
+    while max_batches is None or stats.batches < max_batches:
+        processed, relevant = process_batch(sessions, nlp, batch_size, token)
+        if not processed:
+            break
+        stats.processed += processed
+        stats.relevant += relevant
+        stats.batches += 1
+        log.info("analysed %d clips (%d relevant)", processed, relevant)
+    return stats

@@ -1,0 +1,100 @@
+"""The scheduler process: crawls each source when it is due and analyses pending coverage.
+
+One scheduler per deployment, in its own process (``python -m scheduler`` or beside the web
+server with ``retombees run``); it is the one place that wires crawler/ and nlp/ together.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from datetime import datetime
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from models import Settings, utcnow
+from models.db import open_database
+from models.source import due_sources
+
+log = logging.getLogger("retombees.scheduler")
+
+
+class Jobs:
+    """The scheduler's jobs; each one is a plain call that the CLI offers too."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        _engine, self.sessions = open_database(settings)
+        self._nlp = None
+
+    def crawl_due(self) -> None:
+        """Crawl, in a child process, the enabled sources whose next attempt is due."""
+        from crawler.runner import crawl_in_child
+
+        with self.sessions() as session:
+            ids = [s.id for s in due_sources(session, utcnow())]
+        if not ids:
+            return
+        log.info("crawling %d due sources", len(ids))
+        stats = crawl_in_child(self.settings, ids)
+        log.info("crawl done: %s", stats)
+
+    def process(self) -> None:
+        """Analyse pending coverage (the spaCy pipeline stays loaded between runs)."""
+        from nlp.job import process_pending
+        from nlp.pipeline import load_pipeline
+
+        if self._nlp is None:
+            self._nlp = load_pipeline()
+        stats = process_pending(self.sessions, self._nlp, self.settings.process_batch)
+        if stats.processed:
+            log.info("analysed %d clips, %d relevant", stats.processed, stats.relevant)
+
+
+def build_scheduler(settings: Settings, start_now: bool = True) -> BlockingScheduler:
+    """A scheduler with the crawl and analysis jobs (stable ids, one instance each)."""
+    jobs = Jobs(settings)
+    scheduler = BlockingScheduler(timezone="UTC")
+    first = datetime.now().astimezone() if start_now else None
+    common = {"max_instances": 1, "coalesce": True, "replace_existing": True}
+    scheduler.add_job(
+        jobs.crawl_due,
+        "interval",
+        seconds=settings.source_check_interval,
+        id="crawl-due",
+        name="Crawl due sources",
+        next_run_time=first,
+        **common,
+    )
+    scheduler.add_job(
+        jobs.process,
+        "interval",
+        seconds=settings.process_interval,
+        id="process",
+        name="Analyse pending coverage",
+        next_run_time=first,
+        **common,
+    )
+    return scheduler
+
+
+def main() -> None:
+    settings = Settings.from_env()
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    scheduler = build_scheduler(settings)
+
+    def stop(_signum, _frame):
+        log.info("stopping the scheduler")
+        threading.Thread(target=scheduler.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started")
+    scheduler.start()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""The review inbox, the sources page and the campaign page, as a user sees them."""
+
+from datetime import UTC, datetime
+
+from models import (
+    Campaign,
+    Coverage,
+    CoverageCampaign,
+    CoverageStatus,
+    Medium,
+    Outlet,
+    Source,
+    SourceKind,
+)
+from tests.conftest import csrf_token
+
+
+def seed(app, statuses_media):
+    """Add a campaign and clips with the given (status, medium) pairs."""
+    with app.extensions["retombees_sessions"].begin() as session:
+        campaign = Campaign(slug="bassin-minier", name="Bassin minier", query='"bassin minier"')
+        outlet = Outlet(name="La Voix du Nord", medium=Medium.PRESS)
+        for i, (status, medium) in enumerate(statuses_media):
+            session.add(
+                Coverage(
+                    url=f"https://lavoixdunord.fr/a{i}",
+                    title=f"Titre {i} <script>alert(1)</script>",
+                    summary="Le bassin minier à l'honneur.",
+                    published_at=datetime(2026, 11, 1 + i, tzinfo=UTC),
+                    status=status,
+                    medium=medium,
+                    medium_reason="La Voix du Nord is registered as press",
+                    relevant=True,
+                    relevance=0.93,
+                    relevance_evidence=[
+                        {"term": "Loos-en-Gohelle", "weight": 3, "kind": "territory"}
+                    ],
+                    outlet=outlet,
+                    campaign_links=[CoverageCampaign(campaign=campaign, hits=["bassin minier"])],
+                )
+            )
+
+
+def test_review_lists_new_clips_newest_first_with_why(app, officer_client):
+    seed(app, [(CoverageStatus.NEW, Medium.PRESS)] * 3 + [(CoverageStatus.PENDING, None)])
+    page = officer_client.get("/review/").get_data(as_text=True)
+    assert page.index("Titre 2") < page.index("Titre 1") < page.index("Titre 0")
+    assert "Titre 3" not in page  # not analysed yet
+    assert "Loos-en-Gohelle" in page and "bassin minier" in page
+    assert '<span class="count">3</span>' in page
+
+
+def test_article_content_is_escaped(app, officer_client):
+    seed(app, [(CoverageStatus.NEW, Medium.PRESS)])
+    page = officer_client.get("/review/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;" in page
+
+
+def test_confirm_and_reject_update_the_campaign_tally(app, officer_client):
+    seed(app, [(CoverageStatus.NEW, Medium.PRESS), (CoverageStatus.NEW, Medium.TV)])
+    token = csrf_token(officer_client, "/review/")
+    assert officer_client.post("/review/1/confirm", data={"csrf_token": token}).status_code == 302
+    assert officer_client.post("/review/2/reject", data={"csrf_token": token}).status_code == 302
+    page = officer_client.get("/review/").get_data(as_text=True)
+    assert '<span class="count">0</span>' in page
+    campaign = officer_client.get("/campaigns/bassin-minier").get_data(as_text=True)
+    assert _row(campaign, "tally-press") == "1"
+    assert _row(campaign, "tally-tv") == "0"
+    assert _row(campaign, "tally-total") == "1"
+    with app.extensions["retombees_sessions"]() as session:
+        clip = session.get(Coverage, 1)
+        assert clip.status == CoverageStatus.CONFIRMED and clip.reviewed_by.username == "claire"
+
+
+def test_review_action_needs_csrf_token(app, officer_client):
+    seed(app, [(CoverageStatus.NEW, Medium.PRESS)])
+    assert officer_client.post("/review/1/confirm").status_code == 400
+    with app.extensions["retombees_sessions"]() as session:
+        assert session.get(Coverage, 1).status == CoverageStatus.NEW
+
+
+def test_management_sees_the_review_but_cannot_decide(app, management_client):
+    seed(app, [(CoverageStatus.NEW, Medium.PRESS)])
+    page = management_client.get("/review/").get_data(as_text=True)
+    assert "Titre 0" in page and "Valider" not in page
+    token = csrf_token(management_client, "/review/")
+    assert (
+        management_client.post("/review/1/confirm", data={"csrf_token": token}).status_code == 403
+    )
+
+
+def test_unknown_clip_or_decision(app, officer_client):
+    seed(app, [(CoverageStatus.NEW, Medium.PRESS)])
+    token = csrf_token(officer_client, "/review/")
+    assert officer_client.post("/review/99/confirm", data={"csrf_token": token}).status_code == 404
+    assert officer_client.post("/review/1/publish", data={"csrf_token": token}).status_code == 400
+
+
+def test_sources_page_shows_failing_sources_first_with_reason(app, officer_client):
+    now = datetime(2026, 11, 25, 8, tzinfo=UTC)
+    with app.extensions["retombees_sessions"].begin() as session:
+        good = Source(name="Flux en forme", kind=SourceKind.FEED, url="https://a.fr/rss")
+        bad = Source(name="Flux en panne", kind=SourceKind.FEED, url="https://b.fr/rss")
+        session.add_all([good, bad])
+        good.record_success(now, status=200, entries=12)
+        bad.record_failure(now, error="HTTP 500 (server error)", status=500)
+    page = officer_client.get("/sources/").get_data(as_text=True)
+    assert page.index("Flux en panne") < page.index("Flux en forme")
+    assert "En échec" in page and "HTTP 500 (server error)" in page
+
+
+def test_unknown_campaign_is_404(officer_client):
+    assert officer_client.get("/campaigns/nope").status_code == 404
+
+
+def _row(html: str, row_id: str) -> str:
+    import re
+
+    match = re.search(rf'id="{row_id}".*?<td class="num">([^<]*)</td>', html, re.S)
+    assert match, row_id
+    return match.group(1).strip()

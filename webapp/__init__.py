@@ -1,0 +1,5 @@
+"""The Retombées web interface (Flask application factory)."""
+
+from .app import create_app
+
+__all__ = ["create_app"]

@@ -1,0 +1,46 @@
+"""Template filters: dates and numbers in the user's language, labels for enumerations."""
+
+from flask import Flask
+from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import lazy_gettext as _l
+
+MEDIUM_LABELS = {
+    "press": _l("Press"),
+    "tv": _l("TV"),
+    "radio": _l("Radio"),
+    "web": _l("Web"),
+    "partner": _l("Partner relays"),
+}
+HEALTH_LABELS = {
+    "ok": _l("OK"),
+    "failing": _l("Failing"),
+    "blocked": _l("Blocked"),
+    "unknown": _l("Not fetched yet"),
+}
+STATUS_LABELS = {
+    "pending": _l("Awaiting analysis"),
+    "processing": _l("Being analysed"),
+    "new": _l("To review"),
+    "confirmed": _l("Confirmed"),
+    "rejected": _l("Rejected"),
+}
+KIND_LABELS = {
+    "feed": _l("RSS/Atom feed"),
+    "podcast": _l("Podcast"),
+    "video": _l("Video feed"),
+    "search": _l("News search"),
+}
+
+
+def register_filters(app: Flask) -> None:
+    def label(table):
+        return lambda value: table.get(getattr(value, "value", value), value) if value else ""
+
+    app.add_template_filter(label(MEDIUM_LABELS), "medium_label")
+    app.add_template_filter(label(HEALTH_LABELS), "health_label")
+    app.add_template_filter(label(STATUS_LABELS), "status_label")
+    app.add_template_filter(label(KIND_LABELS), "kind_label")
+    app.add_template_filter(lambda d: format_datetime(d, "medium") if d else "—", "datetime")
+    app.add_template_filter(lambda n: format_decimal(n) if n is not None else "—", "number")
+    app.add_template_global(MEDIUM_LABELS, "MEDIUM_LABELS")
+    app.add_template_global(get_locale, "get_locale")

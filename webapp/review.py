@@ -1,0 +1,46 @@
+"""The review inbox: new candidate coverage, confirmed or rejected one by one."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from models.review import ReviewError, decide, review_count, review_queue
+
+from .auth import permission_required
+from .session import db
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+@login_required
+def index():
+    session = db()
+    page = max(request.args.get("page", 1, type=int), 1)
+    clips = review_queue(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    remaining = review_count(session)
+    return render_template(
+        "review/index.html",
+        clips=clips,
+        remaining=remaining,
+        page=page,
+        has_next=page * PAGE_SIZE < remaining,
+        can_review=current_user.can("review"),
+    )
+
+
+@bp.post("/<int:coverage_id>/<decision>")
+@permission_required("review")
+def decide_clip(coverage_id: int, decision: str):
+    session = db()
+    try:
+        clip = decide(session, coverage_id, decision, current_user)
+    except ReviewError as exc:
+        abort(404 if "No clip" in str(exc) else 400, description=str(exc))
+    session.commit()
+    message = _("Confirmed: %(title)s") if decision == "confirm" else _("Rejected: %(title)s")
+    flash(message % {"title": clip.title}, "success")
+    return redirect(url_for("review.index", page=request.args.get("page", 1, type=int)))

@@ -1,0 +1,17 @@
+"""One database session per request."""
+
+from flask import current_app, g
+from sqlalchemy.orm import Session
+
+
+def db() -> Session:
+    """Return this request's session, opening it on first use."""
+    if "db" not in g:
+        g.db = current_app.extensions["retombees_sessions"]()
+    return g.db
+
+
+def close_session(_exc=None) -> None:
+    session = g.pop("db", None)
+    if session is not None:
+        session.close()
