@@ -11,7 +11,7 @@ import signal
 import threading
 from datetime import datetime
 
-from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.schedulers.background import BackgroundScheduler
 
 from models import Settings, utcnow
 from models.db import open_database
@@ -52,10 +52,10 @@ class Jobs:
             log.info("analysed %d clips, %d relevant", stats.processed, stats.relevant)
 
 
-def build_scheduler(settings: Settings, start_now: bool = True) -> BlockingScheduler:
+def build_scheduler(settings: Settings, start_now: bool = True) -> BackgroundScheduler:
     """A scheduler with the crawl and analysis jobs (stable ids, one instance each)."""
     jobs = Jobs(settings)
-    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler = BackgroundScheduler(timezone="UTC")
     first = datetime.now().astimezone() if start_now else None
     common = {"max_instances": 1, "coalesce": True, "replace_existing": True}
     scheduler.add_job(
@@ -84,16 +84,18 @@ def main() -> None:
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
+    signal.signal(signal.SIGINT, lambda _signum, _frame: stopping.set())
     scheduler = build_scheduler(settings)
-
-    def stop(_signum, _frame):
-        log.info("stopping the scheduler")
-        threading.Thread(target=scheduler.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    log.info("scheduler started")
     scheduler.start()
+    log.info("scheduler started")
+    # Wake up now and then: a signal delivered to a worker thread only runs its Python
+    # handler once the main thread executes again.
+    while not stopping.wait(timeout=1.0):
+        pass
+    log.info("stopping the scheduler (waiting for running jobs)")
+    scheduler.shutdown(wait=True)
 
 
 if __name__ == "__main__":

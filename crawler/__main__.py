@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
-from models import Settings
+from models import Settings, SettingsError
+from models.db import DatabaseError
 
 from .runner import run_crawl
 
@@ -15,7 +17,10 @@ def main() -> None:
     parser.add_argument("--source", type=int, action="append", default=None)
     parser.add_argument("--json", action="store_true", help="print statistics as JSON")
     args = parser.parse_args()
-    stats = run_crawl(Settings.from_env(), args.source)
+    try:
+        stats = run_crawl(Settings.from_env(), args.source)
+    except (SettingsError, DatabaseError) as exc:
+        sys.exit(f"crawl not started: {exc}")
     print(json.dumps(stats.as_json()) if args.json else stats)
 
 

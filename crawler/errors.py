@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet import error as net
 
-_REASONS = (
-    (net.DNSLookupError, "the host name does not resolve (DNS lookup failed)"),
-    (net.ConnectionRefusedError, "connection refused"),
-    (net.TimeoutError, "no answer before the time limit"),
-    (net.TCPTimedOutError, "no answer before the time limit"),
-    (net.ConnectionLost, "the connection was cut"),
-    (net.ConnectError, "cannot connect"),
-)
+# Scrapy ≥ 2.13 wraps network errors in its own download exceptions; older ones raise Twisted's.
+_REASONS = [
+    (("CannotResolveHostError",), (net.DNSLookupError,), "the host name does not resolve"),
+    (
+        ("DownloadConnectionRefusedError",),
+        (net.ConnectionRefusedError,),
+        "connection refused",
+    ),
+    (("DownloadTimeoutError",), (net.TimeoutError, net.TCPTimedOutError), "no answer in time"),
+    (("DownloadCancelledError",), (), "download stopped: the page is larger than allowed"),
+    (("ResponseDataLossError",), (net.ConnectionLost,), "the connection was cut"),
+    (("DownloadFailedError",), (net.ConnectError,), "cannot connect"),
+]
+REASONS = [
+    (tuple(getattr(scrapy_errors, n) for n in names if hasattr(scrapy_errors, n)) + twisted, text)
+    for names, twisted, text in _REASONS
+]
 
 
 def describe_failure(failure) -> str:
@@ -21,14 +31,12 @@ def describe_failure(failure) -> str:
     if isinstance(exc, IgnoreRequest):
         text = str(exc) or "request ignored"
         return "forbidden by robots.txt" if "robots.txt" in text else text
-    for kind, reason in _REASONS:
-        if isinstance(exc, kind):
+    for kinds, reason in REASONS:
+        if kinds and isinstance(exc, kinds):
             return reason
     name = type(exc).__name__
     if "Timeout" in name:
-        return "no answer before the time limit"
-    if "Size" in name or "maxsize" in str(exc).lower() or "cancelled" in str(exc).lower():
-        return f"download stopped: {exc}"
+        return "no answer in time"
     return f"{name}: {exc}" if str(exc) else name
 
 

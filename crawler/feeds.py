@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import calendar
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 
 import feedparser
 
 from .extract import parse_duration
+
+_EMAIL_AND_NAME = re.compile(r"^\S+@\S+\s*\((.+)\)$")
 
 
 @dataclass
@@ -46,6 +49,15 @@ def _when(entry) -> datetime | None:
     return None
 
 
+def _author(entry) -> str | None:
+    """The author's name; RSS writes ``email (Name)``."""
+    raw = (entry.get("author") or "").strip()
+    match = _EMAIL_AND_NAME.match(raw)
+    if match:
+        return match.group(1).strip()
+    return raw or None
+
+
 def _media(entry) -> tuple[str | None, str | None, int | None]:
     """Return (url, type, duration) of the entry's audio or video, if it has one."""
     candidates = [
@@ -73,7 +85,7 @@ def _entry(entry) -> FeedEntry:
         url=entry.get("link"),
         published=_when(entry),
         summary=(entry.get("summary") or "").strip() or None,
-        author=entry.get("author"),
+        author=_author(entry),
         enclosure_url=enclosure_url,
         enclosure_type=enclosure_type,
         duration_s=duration,

@@ -35,6 +35,22 @@ class CrawlStats:
         return self.__dict__.copy()
 
 
+class SharedSessions:
+    """The database session factory, carried in Scrapy settings (which Scrapy deep-copies)."""
+
+    def __init__(self, factory):
+        self.factory = factory
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __call__(self):
+        return self.factory()
+
+    def begin(self):
+        return self.factory.begin()
+
+
 def scrapy_settings(settings: Settings, sessions) -> ScrapySettings:
     """Scrapy settings for a crawl, from the project defaults and the Retombées settings."""
     result = ScrapySettings()
@@ -48,7 +64,7 @@ def scrapy_settings(settings: Settings, sessions) -> ScrapySettings:
             "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrency_per_domain,
             "CLOSESPIDER_TIMEOUT": settings.crawl_timeout,
             "LOG_LEVEL": settings.log_level,
-            "RETOMBEES_SESSIONS": sessions,
+            "RETOMBEES_SESSIONS": SharedSessions(sessions),
         },
         priority="cmdline",
     )
@@ -91,7 +107,7 @@ def crawl_in_child(settings: Settings, source_ids: list[int] | None = None) -> C
             f"the crawl ran past {settings.crawl_timeout} s and was stopped"
         ) from exc
     if done.returncode != 0:
-        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
-        raise RuntimeError(f"the crawl process failed (exit {done.returncode}): {tail}")
-    last = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "{}"
-    return CrawlStats(**json.loads(last))
+        last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+        raise RuntimeError(f"the crawl process failed (exit {done.returncode}): {last}")
+    report = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else "{}"
+    return CrawlStats(**json.loads(report))

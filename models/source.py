@@ -48,6 +48,14 @@ class Source(Base):
     outlet: Mapped[Outlet | None] = relationship(back_populates="sources")
     coverage: Mapped[list[Coverage]] = relationship(back_populates="source")
 
+    def __init__(self, **fields):
+        # Column defaults apply at insert; a new source behaves the same before it is saved.
+        fields.setdefault("enabled", True)
+        fields.setdefault("interval_minutes", 60)
+        fields.setdefault("health", SourceHealth.UNKNOWN)
+        fields.setdefault("consecutive_failures", 0)
+        super().__init__(**fields)
+
     def record_success(
         self,
         when: datetime,

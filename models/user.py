@@ -41,6 +41,18 @@ class User(Base):
         }
         return self.role in allowed.get(action, set())
 
+    # The session-login interface web frameworks expect (Flask-Login's UserMixin, by hand so
+    # that models/ stays free of web imports).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
     def __repr__(self) -> str:
         return f"<User {self.username} {self.role}>"
 
