@@ -15,6 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from models import Settings, utcnow
 from models.db import open_database
+from models.logs import configure_logging
 from models.source import due_sources
 
 log = logging.getLogger("retombees.scheduler")
@@ -81,9 +82,7 @@ def build_scheduler(settings: Settings, start_now: bool = True) -> BackgroundSch
 
 def main() -> None:
     settings = Settings.from_env()
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    configure_logging(settings.log_level)
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
     signal.signal(signal.SIGINT, lambda _signum, _frame: stopping.set())

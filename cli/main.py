@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import click
 
 from models import Settings, SettingsError
 from models.db import DatabaseError
+from models.logs import configure_logging
 
 
 def _settings() -> Settings:
@@ -33,12 +33,6 @@ def _clear_errors(command):
             raise click.ClickException(str(exc)) from exc
 
     return wrapped
-
-
-def _logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
 
 
 def _echo_json(data) -> None:
@@ -142,7 +136,7 @@ def process(batch: int | None, max_batches: int | None) -> None:
     from nlp.pipeline import load_pipeline
 
     settings = _settings()
-    _logging(settings)
+    configure_logging(settings.log_level)
     sessions = prepare(settings)
     stats = process_pending(sessions, load_pipeline(), batch or settings.process_batch, max_batches)
     _echo_json(stats.as_json())

@@ -42,7 +42,6 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL of the database; empty means SQLite at INSTANCE_PATH/retombees.db.",
     ),
     Setting("secret_key", "", "Flask secret key; empty means one generated in INSTANCE_PATH."),
-    Setting("redis_url", "", "Redis URL for shared crawl queues; empty means none."),
     Setting("host", "127.0.0.1", "Address the web server listens on."),
     Setting("port", "5000", "Port the web server listens on.", int),
     Setting("web_workers", "2", "Number of web server worker processes.", int),
@@ -93,7 +92,6 @@ class Settings:
     instance_path: Path
     database_url: str
     secret_key: str
-    redis_url: str
     host: str
     port: int
     web_workers: int

@@ -18,7 +18,6 @@ from models.user import create_user
 
 FIXTURES = Path(__file__).with_name("fixtures")
 POSTGRES_URL = os.environ.get("RETOMBEES_TEST_POSTGRES_URL")
-REDIS_URL = os.environ.get("RETOMBEES_TEST_REDIS_URL")
 PASSWORD = "correct horse battery"
 
 

@@ -21,6 +21,7 @@ class WebServer(BaseApplication):
             "timeout": 60,
             "graceful_timeout": 10,
             "proc_name": "retombees-web",
+            "control_socket_disable": True,
         }
         super().__init__()
 

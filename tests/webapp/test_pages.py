@@ -107,7 +107,7 @@ def test_sources_page_shows_failing_sources_first_with_reason(app, officer_clien
         bad.record_failure(now, error="HTTP 500 (server error)", status=500)
     page = officer_client.get("/sources/").get_data(as_text=True)
     assert page.index("Flux en panne") < page.index("Flux en forme")
-    assert "En échec" in page and "HTTP 500 (server error)" in page
+    assert "En échec" in page and "HTTP 500 (erreur du serveur)" in page
 
 
 def test_unknown_campaign_is_404(officer_client):
