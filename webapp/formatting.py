@@ -40,7 +40,9 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(label(HEALTH_LABELS), "health_label")
     app.add_template_filter(label(STATUS_LABELS), "status_label")
     app.add_template_filter(label(KIND_LABELS), "kind_label")
-    app.add_template_filter(lambda d: format_datetime(d, "medium") if d else "—", "datetime")
+    app.add_template_filter(
+        lambda d: format_datetime(d, "d MMM yyyy HH:mm") if d else "—", "datetime"
+    )
     app.add_template_filter(lambda n: format_decimal(n) if n is not None else "—", "number")
     app.add_template_global(MEDIUM_LABELS, "MEDIUM_LABELS")
     app.add_template_global(get_locale, "get_locale")
