@@ -2,6 +2,7 @@
 
 from .base import (
     Base,
+    CoverageOrigin,
     CoverageStatus,
     Medium,
     Role,
@@ -11,7 +12,7 @@ from .base import (
     utcnow,
 )
 from .campaign import Campaign
-from .coverage import Coverage, CoverageCampaign
+from .coverage import Coverage, CoverageCampaign, Snapshot, Story
 from .outlet import Outlet
 from .settings import Settings, SettingsError
 from .source import Source
@@ -22,6 +23,7 @@ __all__ = [
     "Campaign",
     "Coverage",
     "CoverageCampaign",
+    "CoverageOrigin",
     "CoverageStatus",
     "Medium",
     "Outlet",
@@ -29,9 +31,11 @@ __all__ = [
     "Scope",
     "Settings",
     "SettingsError",
+    "Snapshot",
     "Source",
     "SourceHealth",
     "SourceKind",
+    "Story",
     "User",
     "utcnow",
 ]

@@ -64,10 +64,18 @@ class Scope(enum.StrEnum):
 
 
 class SourceKind(enum.StrEnum):
-    FEED = "feed"
-    PODCAST = "podcast"
-    VIDEO = "video"
-    SEARCH = "search"
+    FEED = "feed"  # RSS or Atom feed of an outlet
+    PODCAST = "podcast"  # podcast or radio feed (audio enclosures)
+    VIDEO = "video"  # video channel feed (media:group, media:content)
+    SITEMAP = "sitemap"  # news sitemap or sitemap index
+    SECTION = "section"  # site section: start page, link patterns, depth limit
+    SEARCH = "search"  # news-search or alert feed: items from many outlets
+
+
+class CoverageOrigin(enum.StrEnum):
+    CRAWL = "crawl"
+    MANUAL = "manual"
+    IMPORT = "import"
 
 
 class SourceHealth(enum.StrEnum):

@@ -29,6 +29,7 @@ class Campaign(Base):
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]
     active: Mapped[bool] = mapped_column(default=True)
+    needs_review: Mapped[bool] = mapped_column(default=False)  # created by an import
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

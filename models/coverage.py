@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, Text, and_, or_, select, update
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base, CoverageStatus, Medium, str_enum, utcnow
+from .base import Base, CoverageOrigin, CoverageStatus, Medium, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .campaign import Campaign
@@ -27,6 +27,11 @@ class Coverage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # Canonical URL: the identity of a web clip. Empty for print or broadcast clips entered by hand.
     url: Mapped[str | None] = mapped_column(String(2000), unique=True)
+    # Identity of a clip without URL (manual entry, import): a hash of date, outlet and title.
+    manual_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    origin: Mapped[CoverageOrigin] = mapped_column(
+        str_enum(CoverageOrigin, "coverage_origin"), default=CoverageOrigin.CRAWL
+    )
     fetched_url: Mapped[str | None] = mapped_column(String(2000))  # after redirects
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlet.id"), index=True)
     source_id: Mapped[int | None] = mapped_column(ForeignKey("source.id"), index=True)
@@ -38,10 +43,15 @@ class Coverage(Base):
     language: Mapped[str | None] = mapped_column(String(8))
     # What the page and feed said about the medium (audio enclosure, og:video…), for the NLP.
     medium_hints: Mapped[dict] = mapped_column(default=dict)
+    programme: Mapped[str | None] = mapped_column(String(300))  # page or programme
     duration_s: Mapped[int | None]  # broadcast clips
     page_fraction: Mapped[float | None]  # print clips
     surface_cm2: Mapped[float | None]  # print clips
     note: Mapped[str | None] = mapped_column(Text)  # e.g. why the page text is missing
+    # Syndication: the same story in several outlets or editions.
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("story.id"), index=True)
+    title_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)
 
     status: Mapped[CoverageStatus] = mapped_column(
         str_enum(CoverageStatus, "coverage_status"), default=CoverageStatus.PENDING
@@ -68,6 +78,10 @@ class Coverage(Base):
     campaign_links: Mapped[list[CoverageCampaign]] = relationship(
         back_populates="coverage", cascade="all, delete-orphan"
     )
+    story: Mapped[Story | None] = relationship(back_populates="copies")
+    snapshot: Mapped[Snapshot | None] = relationship(
+        back_populates="coverage", cascade="all, delete-orphan", uselist=False
+    )
 
     @property
     def campaigns(self) -> list[Campaign]:
@@ -75,6 +89,38 @@ class Coverage(Base):
 
     def __repr__(self) -> str:
         return f"<Coverage {self.id} {self.status} {self.url or self.title!r}>"
+
+
+class Story(Base):
+    """A story taken up by several outlets (wire dispatch, regional editions): its copies."""
+
+    __tablename__ = "story"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    copies: Mapped[list[Coverage]] = relationship(back_populates="story")
+
+
+class Snapshot(Base):
+    """Evidence: the compressed HTML of a web clip as fetched."""
+
+    __tablename__ = "snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    coverage_id: Mapped[int] = mapped_column(
+        ForeignKey("coverage.id", ondelete="CASCADE"), unique=True
+    )
+    fetched_at: Mapped[datetime]
+    final_url: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[int | None]
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    encoding: Mapped[str | None] = mapped_column(String(40))
+    size: Mapped[int]  # bytes before compression
+    html_gz: Mapped[bytes] = mapped_column(LargeBinary)
+
+    coverage: Mapped[Coverage] = relationship(back_populates="snapshot")
 
 
 class CoverageCampaign(Base):

@@ -28,6 +28,9 @@ class Source(Base):
     outlet_id: Mapped[int | None] = mapped_column(ForeignKey("outlet.id"), index=True)
     enabled: Mapped[bool] = mapped_column(default=True)
     interval_minutes: Mapped[int] = mapped_column(default=60)
+    # Kind-specific settings: for a section {"allow": [regex…], "deny": [regex…], "depth": 1};
+    # for a sitemap {"allow": [regex…]}.
+    config: Mapped[dict] = mapped_column(default=dict)
     # HTTP validators sent back on the next fetch (conditional GET).
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
@@ -54,6 +57,7 @@ class Source(Base):
         fields.setdefault("interval_minutes", 60)
         fields.setdefault("health", SourceHealth.UNKNOWN)
         fields.setdefault("consecutive_failures", 0)
+        fields.setdefault("config", {})
         super().__init__(**fields)
 
     def record_success(

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 21:36:37.153922
+Create Date: 2026-11-25 22:00:43.299764
 """
 
 import sqlalchemy as sa
@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("start_date", sa.Date(), nullable=True),
         sa.Column("end_date", sa.Date(), nullable=True),
         sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column("needs_review", sa.Boolean(), nullable=False),
         sa.Column("parent_id", sa.Integer(), nullable=True),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -87,6 +88,13 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_outlet_name")),
     )
     op.create_table(
+        "story",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("title", sa.Text(), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_story")),
+    )
+    op.create_table(
         "user",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("username", sa.String(length=80), nullable=False),
@@ -122,6 +130,8 @@ def upgrade() -> None:
                 "feed",
                 "podcast",
                 "video",
+                "sitemap",
+                "section",
                 "search",
                 name="source_kind",
                 native_enum=False,
@@ -134,6 +144,7 @@ def upgrade() -> None:
         sa.Column("outlet_id", sa.Integer(), nullable=True),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("interval_minutes", sa.Integer(), nullable=False),
+        sa.Column("config", sa.JSON(), nullable=False),
         sa.Column("etag", sa.String(length=500), nullable=True),
         sa.Column("last_modified", sa.String(length=100), nullable=True),
         sa.Column(
@@ -175,6 +186,20 @@ def upgrade() -> None:
         "coverage",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("url", sa.String(length=2000), nullable=True),
+        sa.Column("manual_key", sa.String(length=64), nullable=True),
+        sa.Column(
+            "origin",
+            sa.Enum(
+                "crawl",
+                "manual",
+                "import",
+                name="coverage_origin",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
         sa.Column("fetched_url", sa.String(length=2000), nullable=True),
         sa.Column("outlet_id", sa.Integer(), nullable=True),
         sa.Column("source_id", sa.Integer(), nullable=True),
@@ -185,10 +210,14 @@ def upgrade() -> None:
         sa.Column("published_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("language", sa.String(length=8), nullable=True),
         sa.Column("medium_hints", sa.JSON(), nullable=False),
+        sa.Column("programme", sa.String(length=300), nullable=True),
         sa.Column("duration_s", sa.Integer(), nullable=True),
         sa.Column("page_fraction", sa.Double(), nullable=True),
         sa.Column("surface_cm2", sa.Double(), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("story_id", sa.Integer(), nullable=True),
+        sa.Column("title_key", sa.String(length=64), nullable=True),
+        sa.Column("minhash", sa.LargeBinary(), nullable=True),
         sa.Column(
             "status",
             sa.Enum(
@@ -239,7 +268,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["source_id"], ["source.id"], name=op.f("fk_coverage_source_id_source")
         ),
+        sa.ForeignKeyConstraint(
+            ["story_id"], ["story.id"], name=op.f("fk_coverage_story_id_story")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coverage")),
+        sa.UniqueConstraint("manual_key", name=op.f("uq_coverage_manual_key")),
         sa.UniqueConstraint("url", name=op.f("uq_coverage_url")),
     )
     with op.batch_alter_table("coverage", schema=None) as batch_op:
@@ -249,6 +282,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_coverage_status_published", ["status", "published_at"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_coverage_story_id"), ["story_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_coverage_title_key"), ["title_key"], unique=False)
 
     op.create_table(
         "coverage_campaign",
@@ -274,16 +309,39 @@ def upgrade() -> None:
             batch_op.f("ix_coverage_campaign_campaign_id"), ["campaign_id"], unique=False
         )
 
+    op.create_table(
+        "snapshot",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("coverage_id", sa.Integer(), nullable=False),
+        sa.Column("fetched_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("final_url", sa.String(length=2000), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=True),
+        sa.Column("content_type", sa.String(length=200), nullable=True),
+        sa.Column("encoding", sa.String(length=40), nullable=True),
+        sa.Column("size", sa.Integer(), nullable=False),
+        sa.Column("html_gz", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["coverage_id"],
+            ["coverage.id"],
+            name=op.f("fk_snapshot_coverage_id_coverage"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_snapshot")),
+        sa.UniqueConstraint("coverage_id", name=op.f("uq_snapshot_coverage_id")),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table("snapshot")
     with op.batch_alter_table("coverage_campaign", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_coverage_campaign_campaign_id"))
 
     op.drop_table("coverage_campaign")
     with op.batch_alter_table("coverage", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_coverage_title_key"))
+        batch_op.drop_index(batch_op.f("ix_coverage_story_id"))
         batch_op.drop_index("ix_coverage_status_published")
         batch_op.drop_index("ix_coverage_status_created")
         batch_op.drop_index(batch_op.f("ix_coverage_source_id"))
@@ -296,6 +354,7 @@ def downgrade() -> None:
 
     op.drop_table("source")
     op.drop_table("user")
+    op.drop_table("story")
     op.drop_table("outlet")
     with op.batch_alter_table("campaign", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_campaign_parent_id"))
