@@ -16,6 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from models import Settings, utcnow
 from models.db import open_database
 from models.logs import configure_logging
+from models.manual import clips_to_fetch
 from models.source import due_sources
 
 log = logging.getLogger("retombees.scheduler")
@@ -30,15 +31,16 @@ class Jobs:
         self._nlp = None
 
     def crawl_due(self) -> None:
-        """Crawl, in a child process, the enabled sources whose next attempt is due."""
+        """Crawl, in a child process, the sources that are due and the clips added by address."""
         from crawler.runner import crawl_in_child
 
         with self.sessions() as session:
             ids = [s.id for s in due_sources(session, utcnow())]
-        if not ids:
+            to_fetch = len(clips_to_fetch(session))
+        if not ids and not to_fetch:
             return
-        log.info("crawling %d due sources", len(ids))
-        stats = crawl_in_child(self.settings, ids)
+        log.info("crawling %d due sources and %d clips added by address", len(ids), to_fetch)
+        stats = crawl_in_child(self.settings, ids, sources=bool(ids))
         log.info("crawl done: %s", stats)
 
     def process(self) -> None:
@@ -51,6 +53,15 @@ class Jobs:
         stats = process_pending(self.sessions, self._nlp, self.settings.process_batch)
         if stats.processed:
             log.info("analysed %d clips, %d relevant", stats.processed, stats.relevant)
+
+    def housekeeping(self) -> None:
+        """Drop evidence snapshots past their retention period."""
+        from models.snapshots import purge_snapshots
+
+        with self.sessions.begin() as session:
+            purged = purge_snapshots(session, self.settings.snapshot_days)
+        if purged:
+            log.info("removed %d snapshots older than %d days", purged, self.settings.snapshot_days)
 
 
 def build_scheduler(settings: Settings, start_now: bool = True) -> BackgroundScheduler:
@@ -75,6 +86,15 @@ def build_scheduler(settings: Settings, start_now: bool = True) -> BackgroundSch
         id="process",
         name="Analyse pending coverage",
         next_run_time=first,
+        **common,
+    )
+    scheduler.add_job(
+        jobs.housekeeping,
+        "cron",
+        hour=3,
+        minute=15,
+        id="housekeeping",
+        name="Housekeeping",
         **common,
     )
     return scheduler

@@ -14,6 +14,8 @@ from models import Settings, SettingsError
 from models.db import DatabaseError
 from models.logs import configure_logging
 
+from .imports import import_command
+
 
 def _settings() -> Settings:
     try:
@@ -42,6 +44,9 @@ def _echo_json(data) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Retombées: media monitoring and press relations."""
+
+
+main.add_command(import_command)
 
 
 def prepare(settings: Settings, *, sources_enabled: bool = True):
@@ -112,15 +117,18 @@ def run(host: str | None, port: int | None) -> None:
 
 @main.command()
 @click.option("--source", "source_ids", type=int, multiple=True, help="Source id (repeatable).")
+@click.option(
+    "--run-id", default=None, help="Join a crawl run shared through Redis by other processes."
+)
 @_clear_errors
-def crawl(source_ids: tuple[int, ...]) -> None:
+def crawl(source_ids: tuple[int, ...], run_id: str | None) -> None:
     """Crawl the enabled sources (or the given ones) in a child process."""
     from crawler.runner import crawl_in_child
 
     settings = _settings()
     prepare(settings)
     try:
-        stats = crawl_in_child(settings, list(source_ids) or None)
+        stats = crawl_in_child(settings, list(source_ids) or None, run_id)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
     _echo_json(stats.as_json())
@@ -178,7 +186,7 @@ def extract(inputs: tuple[str, ...]) -> None:
     for target in inputs:
         try:
             fetched = read_input(target, settings)
-            page = extract_page(fetched.content, fetched.url)
+            page = extract_page(fetched.content, fetched.url, fetched.content_type)
         except (FetchError, ExtractionError) as exc:
             failed = True
             _echo_json({"input": target, "error": str(exc)})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import mimetypes
 import threading
+from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -32,6 +33,8 @@ class SiteServer:
     def __init__(self, root: Path, port: int = 0, routes: dict[str, Route] | None = None):
         self.root = Path(root).resolve()
         self.routes = routes or {}
+        self.hits: Counter[str] = Counter()  # requests per path, for tests and benchmarks
+        self._lock = threading.Lock()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -39,6 +42,8 @@ class SiteServer:
 
             def do_GET(self):  # noqa: N802 (http.server's naming)
                 path = unquote(urlsplit(self.path).path)
+                with server._lock:
+                    server.hits[path] += 1
                 for prefix, route in server.routes.items():
                     if path.startswith(prefix):
                         answer = route(self, path)

@@ -16,9 +16,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m crawler")
     parser.add_argument("--source", type=int, action="append", default=None)
     parser.add_argument("--json", action="store_true", help="print statistics as JSON")
+    parser.add_argument("--run-id", help="crawl run shared with other processes (Redis)")
+    parser.add_argument(
+        "--manual-only", action="store_true", help="only fetch clips added by address"
+    )
     args = parser.parse_args()
     try:
-        stats = run_crawl(Settings.from_env(), args.source)
+        stats = run_crawl(Settings.from_env(), args.source, args.run_id, not args.manual_only)
     except (SettingsError, DatabaseError) as exc:
         sys.exit(f"crawl not started: {exc}")
     print(json.dumps(stats.as_json()) if args.json else stats)

@@ -30,7 +30,11 @@ def describe_failure(failure) -> str:
     exc = failure.value
     if isinstance(exc, IgnoreRequest):
         text = str(exc) or "request ignored"
-        return "forbidden by robots.txt" if "robots.txt" in text else text
+        if "robots.txt" in text:
+            return "forbidden by robots.txt"
+        if "redirect" in text:  # ours, or Scrapy's "max redirections reached"
+            return "redirect loop or too many redirects"
+        return text
     for kinds, reason in REASONS:
         if kinds and isinstance(exc, kinds):
             return reason

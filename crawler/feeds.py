@@ -25,6 +25,8 @@ class FeedEntry:
     enclosure_type: str | None = None
     duration_s: int | None = None
     medium_hint: str | None = None  # "audio" or "video" when the entry carries such media
+    source_title: str | None = None  # the outlet an aggregated item comes from (RSS <source>)
+    source_url: str | None = None
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -79,17 +81,21 @@ def _entry(entry) -> FeedEntry:
     hint = None
     if enclosure_type:
         hint = "video" if enclosure_type.startswith("video") else "audio"
+    elif entry.get("yt_videoid"):  # a video channel feed (media:group with a player)
+        hint = "video"
     duration = parse_duration(entry.get("itunes_duration")) or media_duration
     return FeedEntry(
         title=(entry.get("title") or "").strip(),
         url=entry.get("link"),
         published=_when(entry),
-        summary=(entry.get("summary") or "").strip() or None,
+        summary=(entry.get("summary") or entry.get("media_description") or "").strip() or None,
         author=_author(entry),
         enclosure_url=enclosure_url,
         enclosure_type=enclosure_type,
         duration_s=duration,
         medium_hint=hint,
+        source_title=(entry.get("source") or {}).get("title"),
+        source_url=(entry.get("source") or {}).get("href"),
     )
 
 

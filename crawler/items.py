@@ -24,9 +24,21 @@ class ArticleItem:
     medium_hints: dict = field(default_factory=dict)
     duration_s: int | None = None
     note: str | None = None  # why the text is incomplete, e.g. the page answered 404
+    coverage_id: int | None = None  # a clip added by address, completed by the crawl
+    # For search feeds: the outlet as the feed names it ("La Voix du Nord", its site address).
+    outlet_hint: str | None = None
+    outlet_site: str | None = None
+    # The page as fetched, kept as evidence.
+    html: bytes | None = None
+    content_type: str | None = None
+    http_status: int | None = None
+    fetched_at: datetime | None = None
+    encoding: str | None = None
     # Filled by the pipelines.
     canonical_url: str | None = None
     campaign_hits: dict[int, list[str]] = field(default_factory=dict)
+    title_key: str | None = None
+    minhash: bytes | None = None
 
 
 @dataclass

@@ -8,40 +8,35 @@ from __future__ import annotations
 
 import logging
 
-from scrapy.exceptions import DropItem, NotConfigured
+from scrapy.exceptions import DropItem
 from sqlalchemy.exc import IntegrityError
 
-from models import Coverage, CoverageCampaign, CoverageStatus, Source
+from models import (
+    Coverage,
+    CoverageCampaign,
+    CoverageStatus,
+    Medium,
+    Outlet,
+    Snapshot,
+    Source,
+    utcnow,
+)
 from models.campaign import active_campaigns
 from models.coverage import coverage_url_exists
+from models.outlet import outlet_by_name
 from models.query import QueryError, parse_query
-from models.urls import canonical_url
+from models.registry import outlet_for_url
+from models.snapshots import compress
+from models.urls import canonical_url, domain_of
 
 from .items import ArticleItem, SourceFetchItem
+from .pipeline_base import DatabasePipeline
+from .syndication import link_story, story_index_for
 
 log = logging.getLogger(__name__)
 
 
-class _DatabasePipeline:
-    """Base for pipelines that use the database session factory given by the runner."""
-
-    def __init__(self, sessions, stats=None):
-        self.sessions = sessions
-        self.stats = stats
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        sessions = crawler.settings.get("RETOMBEES_SESSIONS")
-        if sessions is None:
-            raise NotConfigured("RETOMBEES_SESSIONS is not set; use crawler.runner")
-        return cls(sessions, crawler.stats)
-
-    def count(self, key: str) -> None:
-        if self.stats is not None:
-            self.stats.inc_value(f"retombees/{key}")
-
-
-class SourceHealthPipeline(_DatabasePipeline):
+class SourceHealthPipeline(DatabasePipeline):
     """Record each source fetch on its ``Source`` row (health, validators, backoff)."""
 
     def process_item(self, item, spider=None):
@@ -89,7 +84,41 @@ class NormalisePipeline:
         return item
 
 
-class CampaignMatchPipeline(_DatabasePipeline):
+class OutletPipeline(DatabasePipeline):
+    """Attribute clips without an outlet (search feeds) to theirs, by domain or by name.
+
+    An outlet the registry does not know is created as ``web`` and flagged for review.
+    """
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, ArticleItem) or item.outlet_id is not None:
+            return item
+        with self.sessions.begin() as session:
+            # The publisher the feed names first: the article may sit on a syndication platform.
+            outlet = outlet_for_url(session, item.outlet_site) if item.outlet_site else None
+            if outlet is None:
+                outlet = outlet_for_url(session, item.canonical_url)
+            if outlet is None and item.outlet_hint:
+                outlet = outlet_by_name(session, item.outlet_hint)
+            if outlet is None:
+                outlet = self._new_outlet(session, item)
+            item.outlet_id = outlet.id
+        return item
+
+    def _new_outlet(self, session, item: ArticleItem) -> Outlet:
+        domain = domain_of(item.outlet_site or item.canonical_url)
+        name = (item.outlet_hint or domain)[:200]
+        outlet = Outlet(name=name, medium=Medium.WEB, domains=[domain], needs_review=True)
+        try:
+            with session.begin_nested():
+                session.add(outlet)
+        except IntegrityError:  # created meanwhile by another crawler process
+            outlet = outlet_by_name(session, name)
+        self.count("new_outlets")
+        return outlet
+
+
+class CampaignMatchPipeline(DatabasePipeline):
     """Keep the clips that match at least one active campaign's query."""
 
     def open_spider(self, spider=None):
@@ -109,19 +138,19 @@ class CampaignMatchPipeline(_DatabasePipeline):
             hits = query.hits(haystack)
             if hits:
                 item.campaign_hits[campaign_id] = hits
-        if not item.campaign_hits:
+        if not item.campaign_hits and item.coverage_id is None:  # a person chose to add it
             raise DropItem(f"matches no campaign query: {item.canonical_url}", log_level="DEBUG")
         return item
 
 
-class DuplicatePipeline(_DatabasePipeline):
+class DuplicatePipeline(DatabasePipeline):
     """Drop clips already stored (by canonical URL) or already seen in this crawl."""
 
     def open_spider(self, spider=None):
         self.seen: set[str] = set()
 
     def process_item(self, item, spider=None):
-        if not isinstance(item, ArticleItem):
+        if not isinstance(item, ArticleItem) or item.coverage_id is not None:
             return item
         url = item.canonical_url
         if url in self.seen:
@@ -133,12 +162,21 @@ class DuplicatePipeline(_DatabasePipeline):
         return item
 
 
-class StorePipeline(_DatabasePipeline):
-    """Store the clip as ``pending`` with its campaigns."""
+class StorePipeline(DatabasePipeline):
+    """Store the clip as ``pending`` with its campaigns (or complete a clip added by address),
+    linked to the story of its copies in other outlets."""
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = super().from_crawler(crawler)
+        pipeline.story_index = story_index_for(crawler)
+        return pipeline
 
     def process_item(self, item, spider=None):
         if not isinstance(item, ArticleItem):
             return item
+        if item.coverage_id is not None:
+            return self.complete(item)
         coverage = Coverage(
             url=item.canonical_url,
             fetched_url=item.fetched_url,
@@ -154,16 +192,58 @@ class StorePipeline(_DatabasePipeline):
             duration_s=item.duration_s,
             note=item.note,
             status=CoverageStatus.PENDING,
+            title_key=item.title_key,
+            minhash=item.minhash,
             campaign_links=[
                 CoverageCampaign(campaign_id=cid, hits=hits)
                 for cid, hits in item.campaign_hits.items()
             ],
         )
+        coverage.snapshot = self.snapshot(item)
         try:
             with self.sessions.begin() as session:
                 session.add(coverage)
+                link_story(session, coverage, self.story_index)
         except IntegrityError as exc:
             # Another crawler process stored the same URL between our check and this insert.
             raise DropItem(f"already stored: {item.canonical_url}", log_level="DEBUG") from exc
         self.count("stored")
         return item
+
+    def complete(self, item: ArticleItem) -> ArticleItem:
+        """Fill a clip added by address with its page; it then awaits analysis."""
+        with self.sessions.begin() as session:
+            clip = session.get(Coverage, item.coverage_id)
+            if clip is None or clip.status != CoverageStatus.FETCH:
+                raise DropItem(f"clip {item.coverage_id} was already completed")
+            clip.title = item.title or clip.title
+            for field in ("summary", "text", "author", "language", "duration_s", "note"):
+                setattr(clip, field, getattr(item, field) or getattr(clip, field))
+            clip.published_at = item.published or clip.published_at
+            clip.fetched_url = item.fetched_url
+            clip.outlet_id = clip.outlet_id or item.outlet_id
+            clip.medium_hints = dict(item.medium_hints, source_kind="manual")
+            clip.title_key, clip.minhash = item.title_key, item.minhash
+            linked = {link.campaign_id for link in clip.campaign_links}
+            for campaign_id, hits in item.campaign_hits.items():
+                if campaign_id not in linked:
+                    clip.campaign_links.append(CoverageCampaign(campaign_id=campaign_id, hits=hits))
+            clip.snapshot = self.snapshot(item)
+            clip.status = CoverageStatus.PENDING
+            link_story(session, clip, self.story_index)
+        self.count("completed")
+        return item
+
+    @staticmethod
+    def snapshot(item: ArticleItem) -> Snapshot | None:
+        if not item.html:
+            return None
+        return Snapshot(
+            fetched_at=item.fetched_at or utcnow(),
+            final_url=item.fetched_url or item.url,
+            status=item.http_status,
+            content_type=item.content_type,
+            encoding=item.encoding,
+            size=len(item.html),
+            html_gz=compress(item.html),
+        )

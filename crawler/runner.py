@@ -11,6 +11,7 @@ import logging
 import os
 import subprocess
 import sys
+import uuid
 from dataclasses import dataclass
 
 from scrapy.crawler import CrawlerProcess
@@ -30,6 +31,7 @@ class CrawlStats:
     failing_sources: int = 0
     stored: int = 0  # new clips stored as pending
     dropped: int = 0  # entries not stored: no campaign matched, already stored…
+    elapsed_s: float = 0.0  # from the spiders' opening to their closing, start-up excluded
 
     def as_json(self) -> dict:
         return self.__dict__.copy()
@@ -51,7 +53,10 @@ class SharedSessions:
         return self.factory.begin()
 
 
-def scrapy_settings(settings: Settings, sessions) -> ScrapySettings:
+REDIS_KEY_TTL = 24 * 3600  # seconds a finished crawl's queue and filter stay in Redis
+
+
+def scrapy_settings(settings: Settings, sessions, run_id: str | None = None) -> ScrapySettings:
     """Scrapy settings for a crawl, from the project defaults and the Retombées settings."""
     result = ScrapySettings()
     result.setmodule(default_settings, priority="project")
@@ -68,28 +73,66 @@ def scrapy_settings(settings: Settings, sessions) -> ScrapySettings:
         },
         priority="cmdline",
     )
+    if settings.redis_url:
+        # Every process of one crawl run shares its queue and duplicate filter in Redis.
+        prefix = f"retombees:crawl:{run_id or uuid.uuid4().hex}:%(spider)s"
+        result.setdict(
+            {
+                "SCHEDULER": "scrapy_redis.scheduler.Scheduler",
+                "DUPEFILTER_CLASS": "scrapy_redis.dupefilter.RFPDupeFilter",
+                "SCHEDULER_PERSIST": True,
+                "SCHEDULER_QUEUE_KEY": f"{prefix}:requests",
+                "SCHEDULER_DUPEFILTER_KEY": f"{prefix}:dupefilter",
+                "REDIS_URL": settings.redis_url,
+                "RETOMBEES_REDIS_KEY_TTL": REDIS_KEY_TTL,
+                "EXTENSIONS": {"crawler.extensions.RedisKeyExpiry": 500},
+            },
+            priority="cmdline",
+        )
     return result
 
 
-def run_crawl(settings: Settings, source_ids: list[int] | None = None) -> CrawlStats:
-    """Crawl the given sources (default: every enabled one) in this process; once per process."""
+def run_crawl(
+    settings: Settings,
+    source_ids: list[int] | None = None,
+    run_id: str | None = None,
+    sources: bool = True,
+) -> CrawlStats:
+    """Crawl the given sources (default: every enabled one) in this process; once per process.
+
+    One spider per source type runs in the same reactor, each on the sources of its kinds,
+    beside the one fetching the pages of clips added by address. ``sources=False`` runs that
+    one alone.
+    """
     from .spiders.feed import FeedSpider
+    from .spiders.manual import ManualSpider
+    from .spiders.section import SectionSpider
+    from .spiders.sitemap import SitemapSpider
 
     _engine, sessions = open_database(settings)
-    process = CrawlerProcess(scrapy_settings(settings, sessions), install_root_handler=True)
-    crawler = process.create_crawler(FeedSpider)
-    process.crawl(crawler, source_ids=source_ids)
+    process = CrawlerProcess(scrapy_settings(settings, sessions, run_id), install_root_handler=True)
+    spiders = (FeedSpider, SitemapSpider, SectionSpider) if sources else ()
+    crawlers = [process.create_crawler(s) for s in (*spiders, ManualSpider)]
+    for crawler in crawlers:
+        process.crawl(crawler, source_ids=source_ids)
     process.start()
-    stats = crawler.stats.get_stats() if crawler.stats else {}
-    return CrawlStats(
-        sources=stats.get("retombees/sources", 0),
-        failing_sources=stats.get("retombees/failing_sources", 0),
-        stored=stats.get("retombees/stored", 0),
-        dropped=stats.get("item_dropped_count", 0),
-    )
+    total = CrawlStats()
+    for crawler in crawlers:
+        stats = crawler.stats.get_stats() if crawler.stats else {}
+        total.sources += stats.get("retombees/sources", 0)
+        total.failing_sources += stats.get("retombees/failing_sources", 0)
+        total.stored += stats.get("retombees/stored", 0) + stats.get("retombees/completed", 0)
+        total.dropped += stats.get("item_dropped_count", 0)
+        total.elapsed_s = max(total.elapsed_s, float(stats.get("elapsed_time_seconds", 0.0)))
+    return total
 
 
-def crawl_in_child(settings: Settings, source_ids: list[int] | None = None) -> CrawlStats:
+def crawl_in_child(
+    settings: Settings,
+    source_ids: list[int] | None = None,
+    run_id: str | None = None,
+    sources: bool = True,
+) -> CrawlStats:
     """Run one crawl in a child process and return its statistics.
 
     :raises RuntimeError: when the child fails or runs past ``crawl_timeout`` (plus a margin).
@@ -97,6 +140,10 @@ def crawl_in_child(settings: Settings, source_ids: list[int] | None = None) -> C
     args = [sys.executable, "-m", "crawler", "--json"]
     for source_id in source_ids or []:
         args += ["--source", str(source_id)]
+    if run_id:
+        args += ["--run-id", run_id]
+    if not sources:
+        args.append("--manual-only")
     env = {**os.environ, **settings.to_env()}
     try:
         done = subprocess.run(

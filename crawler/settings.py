@@ -23,9 +23,19 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
+    # Sees responses before RedirectMiddleware (600) follows them.
+    "crawler.middlewares.RedirectLoopMiddleware": 650,
+}
+
 ITEM_PIPELINES = {
     "crawler.pipelines.SourceHealthPipeline": 50,
     "crawler.pipelines.NormalisePipeline": 100,
+    "crawler.pipelines.OutletPipeline": 350,
+    "crawler.syndication.TitleDuplicatePipeline": 360,
+    "crawler.syndication.SyndicationPipeline": 370,
     "crawler.pipelines.CampaignMatchPipeline": 200,
     "crawler.pipelines.DuplicatePipeline": 300,
     "crawler.pipelines.StorePipeline": 400,

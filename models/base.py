@@ -86,6 +86,7 @@ class SourceHealth(enum.StrEnum):
 
 
 class CoverageStatus(enum.StrEnum):
+    FETCH = "fetch"  # added by address, its page not fetched yet
     PENDING = "pending"  # collected, not yet analysed
     PROCESSING = "processing"  # claimed by an NLP worker
     NEW = "new"  # analysed, awaiting review

@@ -118,7 +118,7 @@ class Snapshot(Base):
     content_type: Mapped[str | None] = mapped_column(String(200))
     encoding: Mapped[str | None] = mapped_column(String(40))
     size: Mapped[int]  # bytes before compression
-    html_gz: Mapped[bytes] = mapped_column(LargeBinary)
+    html_gz: Mapped[bytes] = mapped_column(LargeBinary)  # zlib-compressed
 
     coverage: Mapped[Coverage] = relationship(back_populates="snapshot")
 

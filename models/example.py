@@ -68,7 +68,19 @@ DEFAULT_SOURCES = [
         "https://www.gazettenpdc.fr/feed/",
         "La Gazette Nord-Pas-de-Calais",
     ),
+    (
+        "BFM Grand Littoral",
+        SourceKind.FEED,
+        "https://www.bfmtv.com/rss/grand-littoral/",
+        "BFM Grand Littoral",
+    ),
     ("Actualités « bassin minier » (recherche)", SourceKind.SEARCH, NEWS_SEARCH_URL, None),
+    (
+        "Actualités « Mission Bassin Minier » (recherche)",
+        SourceKind.SEARCH,
+        "https://news.google.com/rss/search?q=%22Mission+Bassin+Minier%22&hl=fr&gl=FR&ceid=FR:fr",
+        None,
+    ),
 ]
 
 # Outlets the default sources need that the researched registry does not list.

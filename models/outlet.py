@@ -44,3 +44,8 @@ class Outlet(Base):
 def outlet_by_name(session: Session, name: str) -> Outlet | None:
     """Return the outlet with this exact name, if any."""
     return session.scalar(select(Outlet).where(Outlet.name == name))
+
+
+def outlets_by_name(session: Session) -> list[Outlet]:
+    """Every outlet, in alphabetical order."""
+    return list(session.scalars(select(Outlet).order_by(Outlet.name)))

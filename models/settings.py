@@ -42,6 +42,11 @@ SETTINGS: tuple[Setting, ...] = (
         "SQLAlchemy URL of the database; empty means SQLite at INSTANCE_PATH/retombees.db.",
     ),
     Setting("secret_key", "", "Flask secret key; empty means one generated in INSTANCE_PATH."),
+    Setting(
+        "redis_url",
+        "",
+        "Redis URL; crawl processes that share it share one request queue and duplicate filter.",
+    ),
     Setting("host", "127.0.0.1", "Address the web server listens on."),
     Setting("port", "5000", "Port the web server listens on.", int),
     Setting("web_workers", "2", "Number of web server worker processes.", int),
@@ -61,6 +66,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("process_batch", "32", "Coverage rows claimed per NLP batch.", int),
     Setting("process_interval", "60", "Seconds between two NLP batches in the scheduler.", int),
     Setting("source_check_interval", "60", "Seconds between two looks for sources due.", int),
+    Setting("snapshot_days", "365", "Days the HTML snapshot of a clip is kept (0: forever).", int),
     Setting("seed_example", "true", "Set up the Bassin minier example on a new database.", bool),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
 )
@@ -92,6 +98,7 @@ class Settings:
     instance_path: Path
     database_url: str
     secret_key: str
+    redis_url: str
     host: str
     port: int
     web_workers: int
@@ -107,6 +114,7 @@ class Settings:
     process_batch: int
     process_interval: int
     source_check_interval: int
+    snapshot_days: int
     seed_example: bool
     log_level: str
 

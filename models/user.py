@@ -37,6 +37,7 @@ class User(Base):
         """Tell whether this user's role allows ``action`` ("review", "admin")."""
         allowed = {
             "review": {Role.ADMIN, Role.OFFICER},
+            "add_coverage": {Role.ADMIN, Role.OFFICER, Role.AGENCY},
             "admin": {Role.ADMIN},
         }
         return self.role in allowed.get(action, set())

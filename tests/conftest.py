@@ -18,6 +18,7 @@ from models.user import create_user
 
 FIXTURES = Path(__file__).with_name("fixtures")
 POSTGRES_URL = os.environ.get("RETOMBEES_TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("RETOMBEES_TEST_REDIS_URL")
 PASSWORD = "correct horse battery"
 
 
@@ -67,6 +68,20 @@ def postgres_url():
     yield url.render_as_string(hide_password=False)
     with _pg_admin() as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def redis_url():
+    """The test Redis server (skipped when none is configured, failed when unreachable)."""
+    if not REDIS_URL:
+        pytest.skip("RETOMBEES_TEST_REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis at {REDIS_URL} is configured but unreachable: {exc}")
+    return REDIS_URL
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -179,11 +194,56 @@ def fixture_server_base(handler) -> str:
     return f"http://{host}:{port}"
 
 
+CHALLENGE = (
+    b"<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>"
+    b"<script src='/cdn-cgi/challenge-platform/h/b/orchestrate/jsch/v1'></script>"
+    b"Checking your browser before accessing the site.</body></html>"
+)
+
+
+def _challenge(status: int):
+    return lambda _handler, _path: (status, {"Content-Type": "text/html"}, CHALLENGE)
+
+
+def _loop(handler, path):
+    target = "/loop/b" if path.endswith("/a") else "/loop/a"
+    return 302, {"Location": fixture_server_base(handler) + target}, b""
+
+
+def _huge(_handler, _path):
+    item = b"<item><title>bassin minier</title><link>http://x.invalid/a</link></item>" * 40_000
+    return (
+        200,
+        {"Content-Type": "application/rss+xml"},
+        b"<rss><channel>" + item + b"</channel></rss>",
+    )
+
+
+def _mislabelled(_handler, _path):
+    """A windows-1252 page whose server says UTF-8, as misconfigured sites do."""
+    body = (FIXTURES / "pages/windows-1252.html").read_bytes()
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, body
+
+
+def _gzip_sitemap(handler, _path):
+    import gzip
+
+    body = (FIXTURES / "site/sitemap/news.xml").read_bytes()
+    body = body.replace(b"@BASE@", fixture_server_base(handler).encode())
+    return 200, {"Content-Type": "application/x-gzip"}, gzip.compress(body)
+
+
 ROUTES = {
     "/status/404": _status(404),
     "/status/500": _status(500),
     "/conditional/feed.xml": _conditional,
     "/slow/feed.xml": _slow,
+    "/blocked/feed.xml": _challenge(403),
+    "/blocked/article.html": _challenge(200),
+    "/loop/": _loop,
+    "/huge/feed.xml": _huge,
+    "/mislabelled/article.html": _mislabelled,
+    "/gz/sitemap.xml.gz": _gzip_sitemap,
 }
 
 

@@ -16,7 +16,7 @@ from scheduler import Jobs, build_scheduler
 def test_jobs_are_registered_once_with_stable_ids(settings):
     scheduler = build_scheduler(settings)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"crawl-due", "process"}
+    assert set(jobs) == {"crawl-due", "process", "housekeeping"}
     assert all(job.max_instances == 1 and job.coalesce for job in jobs.values())
     assert jobs["process"].trigger.interval.total_seconds() == settings.process_interval
 

@@ -44,6 +44,30 @@ _PATTERNS = [
     (r"the page or feed entry carries audio", _l("the page or feed entry carries audio")),
     (r"broadcast cues in the text: (?P<cues>.*)", _l("broadcast cues in the text: %(cues)s")),
     (r"no print or broadcast evidence", _l("no print or broadcast evidence")),
+    (
+        r"This address is already stored \(clip (?P<id>\d+)\)\.",
+        _l("This address is already stored (clip %(id)s)."),
+    ),
+    (r"Not a web address: (?P<url>.*)", _l("Not a web address: %(url)s")),
+    (r"The title is empty\.", _l("The title is empty.")),
+    (
+        r"The page fraction must be between 0 and 1\.",
+        _l("The page fraction must be between 0 and 1."),
+    ),
+    (
+        r"The duration must be a positive number of seconds\.",
+        _l("The duration must be a positive number of seconds."),
+    ),
+    (
+        r"This clip was already entered \(same date, outlet and title\)\.",
+        _l("This clip was already entered (same date, outlet and title)."),
+    ),
+    (r"bot challenge \((?P<service>\w+)\)", _l("bot challenge (%(service)s)")),
+    (r"access denied page", _l("access denied page")),
+    (r"captcha page", _l("captcha page")),
+    (r"consent wall", _l("consent wall")),
+    (r"login page", _l("login page")),
+    (r"redirect loop or too many redirects", _l("redirect loop or too many redirects")),
 ]
 _COMPILED = [(re.compile(f"^{pattern}$"), message) for pattern, message in _PATTERNS]
 HTTP_LABELS = {

@@ -29,6 +29,7 @@ def index():
         page=page,
         has_next=page * PAGE_SIZE < remaining,
         can_review=current_user.can("review"),
+        can_add=current_user.can("add_coverage"),
     )
 
 

@@ -82,7 +82,7 @@ def test_feeds_are_crawled_into_pending_coverage(settings, fixture_server):
 def test_failing_sources_are_marked_and_the_rest_is_crawled(tmp_path, fixture_server):
     from tests.conftest import make_settings
 
-    settings = make_settings(tmp_path, download_timeout=2)
+    settings = make_settings(tmp_path, download_timeout=2, max_page_bytes=1_000_000)
     _engine, sessions = open_database(settings)
     ids = setup_sources(
         sessions,
@@ -95,6 +95,10 @@ def test_failing_sources_are_marked_and_the_rest_is_crawled(tmp_path, fixture_se
             "slow": ("slow/feed.xml", SourceKind.FEED),
             "malformed": ("broken/malformed.xml", SourceKind.FEED),
             "empty": ("broken/empty.xml", SourceKind.FEED),
+            "challenge": ("blocked/feed.xml", SourceKind.FEED),
+            "robots": ("private/feed.xml", SourceKind.FEED),
+            "loop": ("loop/a", SourceKind.FEED),
+            "huge": ("huge/feed.xml", SourceKind.FEED),
         },
     )
     with sessions.begin() as session:  # nothing stored before is lost
@@ -104,7 +108,7 @@ def test_failing_sources_are_marked_and_the_rest_is_crawled(tmp_path, fixture_se
         )
         session.add(unreachable)
     stats = crawl_in_child(settings)
-    assert stats.failing_sources == 5
+    assert stats.failing_sources == 9
     with sessions() as session:
         sources = {s.name: s for s in session.scalars(select(Source))}
         assert sources["good"].health == SourceHealth.OK
@@ -118,10 +122,17 @@ def test_failing_sources_are_marked_and_the_rest_is_crawled(tmp_path, fixture_se
             "html": "HTML page, not a feed",
             "slow": "no answer in time",
             "unreachable": "connection refused",
+            "loop": "redirect",
+            "huge": "larger than allowed",
+            "challenge": "bot challenge (Cloudflare)",
+            "robots": "forbidden by robots.txt",
         }
         for name, reason in expectations.items():
             source = sources[name]
-            assert source.health == SourceHealth.FAILING, name
+            blocked = name in ("challenge", "robots")
+            assert source.health == (SourceHealth.BLOCKED if blocked else SourceHealth.FAILING), (
+                name
+            )
             assert reason in source.last_error, (name, source.last_error)
             assert source.consecutive_failures == 1 and source.next_attempt_at
         urls = set(session.scalars(select(Coverage.url)))

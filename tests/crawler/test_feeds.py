@@ -41,6 +41,13 @@ def test_video_feed_media_content_and_duration(fixture_server):
     assert entry.duration_s == 118
 
 
+def test_video_channel_feed_with_media_group(fixture_server):
+    (entry,) = parse_feed(read(fixture_server, "site/tv/channel.xml")).entries
+    assert entry.medium_hint == "video"
+    assert entry.url.endswith("/site/tv/videos/louvre-lens.html")
+    assert "bassin minier" in entry.summary
+
+
 def test_atom_feed(fixture_server):
     result = parse_feed(read(fixture_server, "site/atom.xml"))
     assert result.ok and len(result.entries) == 2

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 22:00:43.299764
+Create Date: 2026-11-25 22:08:19.310331
 """
 
 import sqlalchemy as sa
@@ -221,6 +221,7 @@ def upgrade() -> None:
         sa.Column(
             "status",
             sa.Enum(
+                "fetch",
                 "pending",
                 "processing",
                 "new",

@@ -1,0 +1,132 @@
+"""One clip: its page, and the evidence snapshot of the page as it was fetched."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import URL, DataRequired, NumberRange, Optional
+
+from models import Campaign, Coverage, Outlet
+from models.campaign import active_campaigns
+from models.coverage import CoverageCampaign
+from models.manual import HandEntry, ManualEntryError, add_clip_by_hand, add_clip_by_url
+from models.outlet import outlets_by_name
+from models.snapshots import decompress, snapshot_of
+
+from .auth import permission_required
+from .reasons import translate_reason
+from .session import db
+
+bp = Blueprint("coverage", __name__, url_prefix="/coverage")
+
+# The snapshot is a third-party page: shown inert, in a sandbox, with nothing loaded.
+SNAPSHOT_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+class ByAddressForm(FlaskForm):
+    url = StringField(_l("Address of the page"), validators=[DataRequired(), URL()])
+    campaign = SelectField(_l("Campaign"), coerce=int)
+
+
+class ByHandForm(FlaskForm):
+    outlet = SelectField(_l("Outlet"), coerce=int, validators=[DataRequired()])
+    day = DateField(_l("Date"), validators=[DataRequired()])
+    title = StringField(_l("Title"), validators=[DataRequired()])
+    programme = StringField(_l("Page or programme"), validators=[Optional()])
+    author = StringField(_l("Author"), validators=[Optional()])
+    duration_s = IntegerField(_l("Duration (seconds)"), validators=[Optional(), NumberRange(min=1)])
+    page_fraction = DecimalField(
+        _l("Page fraction (0 to 1)"), places=3, validators=[Optional(), NumberRange(0, 1)]
+    )
+    surface_cm2 = DecimalField(_l("Surface (cm²)"), validators=[Optional(), NumberRange(min=0)])
+    summary = TextAreaField(_l("Summary"), validators=[Optional()])
+    campaign = SelectField(_l("Campaign"), coerce=int)
+
+
+def _choices(session, by_address: ByAddressForm, by_hand: ByHandForm) -> None:
+    campaigns = [(0, "—")] + [(c.id, c.name) for c in active_campaigns(session)]
+    by_address.campaign.choices = by_hand.campaign.choices = campaigns
+    by_hand.outlet.choices = [(o.id, o.name) for o in outlets_by_name(session)]
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@permission_required("add_coverage")
+def new():
+    session = db()
+    by_address = ByAddressForm(prefix="address")
+    by_hand = ByHandForm(prefix="hand")
+    _choices(session, by_address, by_hand)
+    mode = request.form.get("mode")
+    try:
+        if mode == "address" and by_address.validate_on_submit():
+            campaign = session.get(Campaign, by_address.campaign.data or 0)
+            clip = add_clip_by_url(session, by_address.url.data, campaign)
+            session.commit()
+            flash(_("Address added: its page will be fetched within a minute."), "success")
+            return redirect(url_for("coverage.show", coverage_id=clip.id))
+        if mode == "hand" and by_hand.validate_on_submit():
+            entry = HandEntry(
+                outlet=session.get(Outlet, by_hand.outlet.data),
+                day=by_hand.day.data,
+                title=by_hand.title.data,
+                summary=by_hand.summary.data or "",
+                programme=by_hand.programme.data or "",
+                author=by_hand.author.data or "",
+                duration_s=by_hand.duration_s.data,
+                page_fraction=_float(by_hand.page_fraction.data),
+                surface_cm2=_float(by_hand.surface_cm2.data),
+                campaign=session.get(Campaign, by_hand.campaign.data or 0),
+            )
+            clip = add_clip_by_hand(session, entry)
+            session.commit()
+            flash(_("Clip added and confirmed."), "success")
+            return redirect(url_for("coverage.show", coverage_id=clip.id))
+    except ManualEntryError as exc:
+        session.rollback()
+        flash(translate_reason(str(exc)), "error")
+    status = 400 if mode and request.method == "POST" else 200
+    return render_template("coverage/new.html", by_address=by_address, by_hand=by_hand), status
+
+
+def _float(value) -> float | None:
+    return float(value) if value is not None else None
+
+
+def _clip(coverage_id: int) -> Coverage:
+    clip = db().get(
+        Coverage,
+        coverage_id,
+        options=[
+            selectinload(Coverage.outlet),
+            selectinload(Coverage.snapshot),
+            selectinload(Coverage.campaign_links).selectinload(CoverageCampaign.campaign),
+        ],
+    )
+    if clip is None:
+        abort(404)
+    return clip
+
+
+@bp.get("/<int:coverage_id>")
+@login_required
+def show(coverage_id: int):
+    return render_template("coverage/show.html", clip=_clip(coverage_id))
+
+
+@bp.get("/<int:coverage_id>/snapshot")
+@login_required
+def snapshot(coverage_id: int):
+    kept = snapshot_of(db(), coverage_id)
+    if kept is None:
+        abort(404)
+    encoding = kept.encoding or "utf-8"
+    response = Response(decompress(kept.html_gz), mimetype="text/html")
+    response.charset = encoding
+    response.headers["Content-Security-Policy"] = SNAPSHOT_POLICY
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
