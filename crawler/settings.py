@@ -6,7 +6,9 @@ SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS = 16
+# Many sites at once (politeness is per site, below); a request waiting for its site's delay
+# counts against this total.
+CONCURRENT_REQUESTS = 128
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
