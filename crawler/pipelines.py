@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from scrapy.exceptions import DropItem
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from models import (
@@ -24,7 +25,7 @@ from models import (
 from models.campaign import active_campaigns
 from models.coverage import coverage_url_exists
 from models.outlet import outlet_by_name
-from models.query import QueryError, parse_query
+from models.query import QueryDocument, QueryError, parse_query
 from models.registry import outlet_for_url
 from models.snapshots import compress
 from models.urls import canonical_url, domain_of
@@ -119,7 +120,7 @@ class OutletPipeline(DatabasePipeline):
 
 
 class CampaignMatchPipeline(DatabasePipeline):
-    """Keep the clips that match at least one active campaign's query."""
+    """Keep the clips that match at least one active campaign's query; note the terms found."""
 
     def open_spider(self, spider=None):
         self.queries = []
@@ -129,13 +130,20 @@ class CampaignMatchPipeline(DatabasePipeline):
                     self.queries.append((campaign.id, parse_query(campaign.query)))
                 except QueryError as exc:
                     log.warning("campaign %s has an unusable query: %s", campaign.slug, exc)
+            # For `outlet:` scopes; outlets created during the crawl are named by their hint.
+            self.outlet_names = dict(session.execute(select(Outlet.id, Outlet.name)).all())
 
     def process_item(self, item, spider=None):
         if not isinstance(item, ArticleItem):
             return item
-        haystack = "\n".join(filter(None, (item.title, item.summary, item.text)))
+        document = QueryDocument(
+            title=item.title or "",
+            text="\n".join(filter(None, (item.summary, item.text))),
+            outlet=self.outlet_names.get(item.outlet_id) or item.outlet_hint or "",
+            url=item.canonical_url or item.url,
+        )
         for campaign_id, query in self.queries:
-            hits = query.hits(haystack)
+            hits = query.hits(document)
             if hits:
                 item.campaign_hits[campaign_id] = hits
         if not item.campaign_hits and item.coverage_id is None:  # a person chose to add it

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from .base import CoverageStatus, utcnow
-from .coverage import Coverage, CoverageCampaign
+from .coverage import Coverage, CoverageCampaign, Story
 from .user import User
 
 DECISIONS = {"confirm": CoverageStatus.CONFIRMED, "reject": CoverageStatus.REJECTED}
@@ -28,6 +28,9 @@ def review_queue(session: Session, limit: int = 50, offset: int = 0) -> list[Cov
             .options(
                 selectinload(Coverage.outlet),
                 selectinload(Coverage.campaign_links).selectinload(CoverageCampaign.campaign),
+                selectinload(Coverage.story)
+                .selectinload(Story.copies)
+                .selectinload(Coverage.outlet),
             )
         )
     )

@@ -158,15 +158,23 @@ def test_conditional_get_sends_validators_and_accepts_304(settings, fixture_serv
         assert session.query(Coverage).count() == stored
 
 
-def test_only_clips_matching_a_campaign_are_stored(settings, fixture_server):
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Forbach", {"lorraine.html"}),
+        ('"bassin minier" SAUF (Forbach OR Moselle)', {"npdc-1.html", "npdc-2.html"}),
+        ('title:navette AND outlet:"Gazette de l\'Artois"', {"npdc-2.html"}),
+        ("site:example.org AND terrils", set()),
+    ],
+)
+def test_only_clips_matching_a_campaign_are_stored(settings, fixture_server, query, expected):
     _engine, sessions = open_database(settings)
     setup_sources(sessions, fixture_server, {"press": ("site/press/rss.xml", SourceKind.FEED)})
     with sessions.begin() as session:
-        session.scalar(select(Campaign)).query = "Forbach"
-    assert crawl_in_child(settings).stored == 1
+        session.scalar(select(Campaign)).query = query
+    assert crawl_in_child(settings).stored == len(expected)
     with sessions() as session:
-        (clip,) = session.scalars(select(Coverage))
-        assert clip.url.endswith("lorraine.html")
+        assert {c.url.rsplit("/", 1)[1] for c in session.scalars(select(Coverage))} == expected
 
 
 def test_crawl_child_failure_is_reported(settings):

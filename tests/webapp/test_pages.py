@@ -120,3 +120,26 @@ def _row(html: str, row_id: str) -> str:
     match = re.search(rf'id="{row_id}".*?<td class="num">([^<]*)</td>', html, re.S)
     assert match, row_id
     return match.group(1).strip()
+
+
+def test_review_card_names_the_other_outlets_of_the_same_story(app, officer_client):
+    from models import Story
+
+    with app.extensions["retombees_sessions"].begin() as session:
+        story = Story(title="Dépêche sur le 9-9bis")
+        for name in ("La Voix du Nord", "Nord Éclair", "Le Courrier picard"):
+            session.add(
+                Coverage(
+                    url=f"https://example.fr/{len(name)}",
+                    title=f"Dépêche ({name})",
+                    status=CoverageStatus.NEW,
+                    medium=Medium.PRESS,
+                    story=story,
+                    outlet=Outlet(name=name, medium=Medium.PRESS),
+                )
+            )
+    page = officer_client.get("/review/").get_data(as_text=True)
+    assert page.count("Même sujet repris par") == 3
+    card = page[page.index("Dépêche (Nord Éclair)") :]
+    card = card[: card.index("</li>")]
+    assert "La Voix du Nord" in card and "Le Courrier picard" in card
