@@ -9,10 +9,12 @@ from .base import (
     Scope,
     SourceHealth,
     SourceKind,
+    Tone,
     utcnow,
 )
-from .campaign import Campaign
+from .campaign import Campaign, KeyMessage
 from .coverage import Coverage, CoverageCampaign, Snapshot, Story
+from .label import Label
 from .outlet import Outlet
 from .settings import Settings, SettingsError
 from .source import Source
@@ -25,6 +27,8 @@ __all__ = [
     "CoverageCampaign",
     "CoverageOrigin",
     "CoverageStatus",
+    "KeyMessage",
+    "Label",
     "Medium",
     "Outlet",
     "Role",
@@ -36,6 +40,7 @@ __all__ = [
     "SourceHealth",
     "SourceKind",
     "Story",
+    "Tone",
     "User",
     "utcnow",
 ]

@@ -94,6 +94,14 @@ class CoverageStatus(enum.StrEnum):
     REJECTED = "rejected"
 
 
+class Tone(enum.StrEnum):
+    """Tone of a clip toward the subject."""
+
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     OFFICER = "officer"

@@ -38,9 +38,28 @@ class Campaign(Base):
     )
     children: Mapped[list[Campaign]] = relationship(back_populates="parent")
     coverage_links: Mapped[list[CoverageCampaign]] = relationship(back_populates="campaign")
+    key_messages: Mapped[list[KeyMessage]] = relationship(
+        back_populates="campaign", cascade="all, delete-orphan", order_by="KeyMessage.id"
+    )
 
     def __repr__(self) -> str:
         return f"<Campaign {self.slug}>"
+
+
+class KeyMessage(Base):
+    """A message the campaign wants the media to carry: a label and a few ways to say it."""
+
+    __tablename__ = "key_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(
+        ForeignKey("campaign.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(200))
+    phrasings: Mapped[list] = mapped_column(default=list)  # short French sentences or phrases
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    campaign: Mapped[Campaign] = relationship(back_populates="key_messages")
 
 
 def campaign_by_slug(session: Session, slug: str) -> Campaign | None:

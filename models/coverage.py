@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base, CoverageOrigin, CoverageStatus, Medium, str_enum, utcnow
+from .base import Base, CoverageOrigin, CoverageStatus, Medium, Tone, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .campaign import Campaign
@@ -65,6 +65,15 @@ class Coverage(Base):
     relevance: Mapped[float | None]
     relevant: Mapped[bool | None]
     relevance_evidence: Mapped[list] = mapped_column(default=list)
+    # [{"label", "sentence", "score", "method"}], [{"text", "speaker", "role"}]
+    key_messages: Mapped[list] = mapped_column(default=list)
+    quotes: Mapped[list] = mapped_column(default=list)
+    tone: Mapped[Tone | None] = mapped_column(str_enum(Tone, "coverage_tone"))
+    tone_score: Mapped[float | None]
+    tone_reason: Mapped[str | None] = mapped_column(String(300))
+    summary_generated: Mapped[str | None] = mapped_column(Text)
+    # Set when the campaign's messages or territory change: analysed again in the background.
+    stale_analysis: Mapped[bool] = mapped_column(default=False, index=True)
     # Review.
     reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
@@ -174,3 +183,46 @@ def claim_pending(
         .execution_options(synchronize_session=False)
     )
     return sorted(session.scalars(statement))
+
+
+def claim_stale(
+    session: Session, limit: int, token: str, stale_after: timedelta = timedelta(minutes=15)
+) -> list[int]:
+    """Claim up to ``limit`` analysed clips marked for a new analysis; their status is kept."""
+    now = utcnow()
+    claimable = and_(
+        Coverage.stale_analysis.is_(True),
+        or_(Coverage.claim_token.is_(None), Coverage.claimed_at < now - stale_after),
+    )
+    candidates = (
+        select(Coverage.id)
+        .where(claimable)
+        .order_by(Coverage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(Coverage)
+        .where(Coverage.id.in_(candidates), claimable)
+        .values(claim_token=token, claimed_at=now)
+        .returning(Coverage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(session.scalars(statement))
+
+
+def mark_campaign_stale(session: Session, campaign_id: int) -> int:
+    """Ask for a new analysis of a campaign's analysed clips (its messages or territory changed)."""
+    linked = select(CoverageCampaign.coverage_id).where(CoverageCampaign.campaign_id == campaign_id)
+    result = session.execute(
+        update(Coverage)
+        .where(
+            Coverage.id.in_(linked),
+            Coverage.status.in_(
+                [CoverageStatus.NEW, CoverageStatus.CONFIRMED, CoverageStatus.REJECTED]
+            ),
+        )
+        .values(stale_analysis=True)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
