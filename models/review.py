@@ -5,9 +5,12 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from .base import CoverageStatus, utcnow
+from .base import CoverageStatus, Medium, utcnow
 from .coverage import Coverage, CoverageCampaign, Story
+from .label import add_label
 from .user import User
+
+REVIEW_REASON = "set in the review by"  # medium reasons starting so were chosen by a person
 
 DECISIONS = {"confirm": CoverageStatus.CONFIRMED, "reject": CoverageStatus.REJECTED}
 
@@ -61,4 +64,32 @@ def decide(session: Session, coverage_id: int, decision: str, user: User) -> Cov
     coverage.status = DECISIONS[decision]
     coverage.reviewed_at = utcnow()
     coverage.reviewed_by = user
+    # The decision is also the truth about relevance, for evaluating and training the analysis.
+    add_label(
+        session,
+        coverage,
+        "relevance",
+        {"relevant": decision == "confirm"},
+        {"relevant": coverage.relevant},
+        user,
+    )
+    return coverage
+
+
+def set_medium(session: Session, coverage_id: int, medium: str, user: User) -> Coverage:
+    """Correct a clip's medium; the correction is kept as a label and survives re-analysis.
+
+    :raises ReviewError: for an unknown clip or medium.
+    """
+    try:
+        chosen = Medium(medium)
+    except ValueError:
+        raise ReviewError(f"Unknown medium {medium!r}.") from None
+    coverage = session.get(Coverage, coverage_id)
+    if coverage is None:
+        raise ReviewError(f"No clip {coverage_id}.")
+    predicted = {"medium": coverage.medium.value if coverage.medium else None}
+    coverage.medium = chosen
+    coverage.medium_reason = f"{REVIEW_REASON} {user.username}"
+    add_label(session, coverage, "medium", {"medium": chosen.value}, predicted, user)
     return coverage

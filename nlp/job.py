@@ -14,11 +14,12 @@ from spacy.language import Language
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Coverage, CoverageStatus, Medium, utcnow
+from models import Campaign, Coverage, CoverageStatus, Medium, Tone, utcnow
 from models.campaign import DEFAULT_TERRITORY
-from models.coverage import CoverageCampaign, claim_pending
+from models.coverage import CoverageCampaign, claim_pending, claim_stale
+from models.review import REVIEW_REASON
 
-from .pipeline import ClipInput, analyze
+from .pipeline import ClipAnalysis, ClipInput, analyze
 
 log = logging.getLogger(__name__)
 
@@ -43,27 +44,60 @@ def clip_context(coverage: Coverage) -> dict:
         "is_partner": bool(outlet and (outlet.is_partner or outlet.medium == Medium.PARTNER)),
         "source_kind": (coverage.medium_hints or {}).get("source_kind"),
         "medium_hints": coverage.medium_hints or {},
+        "url": coverage.url,
         "territory": campaigns[0].territory if campaigns else DEFAULT_TERRITORY,
+        "key_messages": [
+            {"label": m.label, "phrasings": list(m.phrasings)}
+            for campaign in campaigns
+            for m in campaign.key_messages
+        ],
     }
 
 
-def process_batch(sessions, nlp: Language, batch_size: int, token: str) -> tuple[int, int]:
-    """Claim and analyse one batch; return (clips processed, clips found relevant)."""
-    with sessions.begin() as session:
-        ids = claim_pending(session, batch_size, token)
-    if not ids:
-        return 0, 0
-    with sessions.begin() as session:
-        clips = list(
-            session.scalars(
-                select(Coverage)
-                .where(Coverage.id.in_(ids), Coverage.claim_token == token)
-                .options(
-                    selectinload(Coverage.outlet),
-                    selectinload(Coverage.campaign_links).selectinload(CoverageCampaign.campaign),
-                )
+def _load(session, ids: list[int], token: str) -> list[Coverage]:
+    return list(
+        session.scalars(
+            select(Coverage)
+            .where(Coverage.id.in_(ids), Coverage.claim_token == token)
+            .options(
+                selectinload(Coverage.outlet),
+                selectinload(Coverage.campaign_links)
+                .selectinload(CoverageCampaign.campaign)
+                .selectinload(Campaign.key_messages),
             )
         )
+    )
+
+
+def _write(clip: Coverage, result: ClipAnalysis, now) -> None:
+    clip.relevance = result.relevance
+    clip.relevant = result.relevant
+    clip.relevance_evidence = result.evidence
+    clip.medium = Medium(result.medium)
+    clip.medium_reason = result.medium_reason
+    clip.key_messages = result.key_messages
+    clip.quotes = result.quotes
+    clip.tone = Tone(result.tone) if result.tone else None
+    clip.tone_score = result.tone_score
+    clip.tone_reason = result.tone_reason
+    clip.summary_generated = result.summary
+    clip.processed_at = now
+    clip.claim_token = None
+
+
+def process_batch(sessions, nlp: Language, batch_size: int, token: str) -> tuple[int, int]:
+    """Claim and analyse one batch; return (clips processed, clips found relevant).
+
+    Pending clips come first and move to ``new``; then clips whose campaign changed its
+    messages or territory are analysed again, their review status kept.
+    """
+    with sessions.begin() as session:
+        ids = claim_pending(session, batch_size, token)
+        again = [] if ids else claim_stale(session, batch_size, token)
+    if not ids and not again:
+        return 0, 0
+    with sessions.begin() as session:
+        clips = _load(session, ids or again, token)
         inputs = [
             ClipInput(c.id, c.text or c.summary or "", c.title or "", clip_context(c))
             for c in clips
@@ -73,14 +107,14 @@ def process_batch(sessions, nlp: Language, batch_size: int, token: str) -> tuple
         now = utcnow()
         for result in analyze(nlp, inputs, batch_size=batch_size):
             clip = by_id[result.key]
-            clip.relevance = result.relevance
-            clip.relevant = result.relevant
-            clip.relevance_evidence = result.evidence
-            clip.medium = Medium(result.medium)
-            clip.medium_reason = result.medium_reason
-            clip.status = CoverageStatus.NEW
-            clip.processed_at = now
-            clip.claim_token = None
+            # A medium a person set in the review stays: only a fresh clip takes the model's.
+            chosen = (clip.medium_reason or "").startswith(REVIEW_REASON)
+            if again and clip.medium is not None and (chosen or clip.status != CoverageStatus.NEW):
+                result.medium, result.medium_reason = clip.medium.value, clip.medium_reason
+            _write(clip, result, now)
+            if not again:
+                clip.status = CoverageStatus.NEW
+            clip.stale_analysis = False
             relevant += result.relevant
     return len(clips), relevant
 

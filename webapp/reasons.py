@@ -34,6 +34,7 @@ _PATTERNS = [
         r"page not read: (?P<reason>.*); text from the feed",
         _l("page not read: %(reason)s; text from the feed"),
     ),
+    (r"set in the review by (?P<user>.+)", _l("set in the review by %(user)s")),
     (r"(?P<outlet>.+) is a partner in the registry", _l("%(outlet)s is a partner in the registry")),
     (
         r"(?P<outlet>.+) is registered as (?P<medium>\w+)",

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models.review import ReviewError, decide, review_count, review_queue
+from models.review import ReviewError, decide, review_count, review_queue, set_medium
 
 from .auth import permission_required
 from .session import db
@@ -44,4 +44,17 @@ def decide_clip(coverage_id: int, decision: str):
     session.commit()
     message = _("Confirmed: %(title)s") if decision == "confirm" else _("Rejected: %(title)s")
     flash(message % {"title": clip.title}, "success")
+    return redirect(url_for("review.index", page=request.args.get("page", 1, type=int)))
+
+
+@bp.post("/<int:coverage_id>/medium")
+@permission_required("review")
+def correct_medium(coverage_id: int):
+    session = db()
+    try:
+        clip = set_medium(session, coverage_id, request.form.get("medium", ""), current_user)
+    except ReviewError as exc:
+        abort(404 if "No clip" in str(exc) else 400, description=str(exc))
+    session.commit()
+    flash(_("Medium corrected: %(title)s") % {"title": clip.title}, "success")
     return redirect(url_for("review.index", page=request.args.get("page", 1, type=int)))

@@ -95,3 +95,29 @@ def test_concurrent_workers_never_claim_the_same_clip(any_settings):
     everything = [i for ids in claimed.values() for i in ids]
     assert sorted(everything) == list(range(1, 61))  # each clip claimed exactly once
     engine.dispose()
+
+
+def test_changed_campaign_reanalyses_its_clips_and_keeps_reviews(sessions, nlp):
+    from models import Role, User
+    from models.coverage import mark_campaign_stale
+    from models.review import set_medium
+
+    add_clips(sessions, 3)
+    process_pending(sessions, nlp)
+    with sessions.begin() as session:
+        user = User(username="claire", role=Role.OFFICER, password_hash="x")
+        session.add(user)
+        set_medium(session, 1, "tv", user)  # a person's choice
+        session.get(Coverage, 2).status = CoverageStatus.CONFIRMED
+        campaign = session.scalar(select(Campaign))
+        assert mark_campaign_stale(session, campaign.id) == 3
+    with sessions() as session:
+        before = {c.id: c.processed_at for c in session.scalars(select(Coverage))}
+    stats = process_pending(sessions, nlp)
+    assert stats.processed == 3
+    with sessions() as session:
+        clips = {c.id: c for c in session.scalars(select(Coverage))}
+        assert clips[1].medium == Medium.TV and clips[1].status == CoverageStatus.NEW
+        assert clips[2].status == CoverageStatus.CONFIRMED  # review status kept
+        assert all(c.processed_at > before[c.id] and not c.stale_analysis for c in clips.values())
+    assert process_pending(sessions, nlp).processed == 0

@@ -143,3 +143,29 @@ def test_review_card_names_the_other_outlets_of_the_same_story(app, officer_clie
     card = page[page.index("Dépêche (Nord Éclair)") :]
     card = card[: card.index("</li>")]
     assert "La Voix du Nord" in card and "Le Courrier picard" in card
+
+
+def test_review_decisions_and_medium_corrections_are_kept_as_labels(app, officer_client):
+    from models.label import labels
+
+    seed(app, [(CoverageStatus.NEW, Medium.PRESS), (CoverageStatus.NEW, Medium.PRESS)])
+    token = csrf_token(officer_client, "/review/")
+    officer_client.post("/review/1/medium", data={"csrf_token": token, "medium": "tv"})
+    officer_client.post("/review/1/confirm", data={"csrf_token": token})
+    officer_client.post("/review/2/reject", data={"csrf_token": token})
+    assert (
+        officer_client.post(
+            "/review/2/medium", data={"csrf_token": token, "medium": "cinema"}
+        ).status_code
+        == 400
+    )
+    with app.extensions["retombees_sessions"]() as session:
+        found = [(x.coverage_id, x.task, x.value, x.predicted) for x in labels(session)]
+        assert found == [
+            (1, "medium", {"medium": "tv"}, {"medium": "press"}),
+            (1, "relevance", {"relevant": True}, {"relevant": True}),
+            (2, "relevance", {"relevant": False}, {"relevant": True}),
+        ]
+        assert session.get(Coverage, 1).medium == Medium.TV
+    campaign = officer_client.get("/campaigns/bassin-minier").get_data(as_text=True)
+    assert _row(campaign, "tally-tv") == "1"
