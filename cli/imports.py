@@ -18,6 +18,8 @@ from models.importer import (
     read_table,
 )
 
+from .common import clear_errors, prepare, settings_from_env
+
 
 def _summary(report: ImportReport) -> list[str]:
     counts = (
@@ -44,14 +46,11 @@ def _summary(report: ImportReport) -> list[str]:
 
 
 def _run(path: Path, dry_run: bool, skip_invalid: bool, as_json: bool) -> ImportReport:
-    # Imported here: cli.main registers this command, so importing it at the top is a cycle.
-    from cli.main import _settings, prepare
-
     try:
         table = read_table(path)  # before opening the database: a bad file changes nothing
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from exc
-    settings = _settings()
+    settings = settings_from_env()
     # First-run messages (administrator password) must not break the one JSON object.
     with contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext():
         sessions = prepare(settings)
@@ -69,9 +68,7 @@ def _run(path: Path, dry_run: bool, skip_invalid: bool, as_json: bool) -> Import
 @click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
 def import_command(path: Path, dry_run: bool, skip_invalid: bool, as_json: bool) -> None:
     """Import coverage rows from a .csv or .xlsx file (columns: docs/import.md)."""
-    from cli.main import _clear_errors
-
-    report = _clear_errors(_run)(path, dry_run, skip_invalid, as_json)
+    report = clear_errors(_run)(path, dry_run, skip_invalid, as_json)
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:

@@ -2,43 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-from functools import wraps
 
 import click
 
-from models import Settings, SettingsError
-from models.db import DatabaseError
 from models.logs import configure_logging
 
+from .common import clear_errors, echo_json, prepare, settings_from_env
 from .imports import import_command
-
-
-def _settings() -> Settings:
-    try:
-        return Settings.from_env()
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from exc
-
-
-def _clear_errors(command):
-    """Report configuration and database problems as one sentence, not a traceback."""
-
-    @wraps(command)
-    def wrapped(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except (SettingsError, DatabaseError) as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapped
-
-
-def _echo_json(data) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False))
+from .understanding import analyze, evaluate, export_labels, rescore
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -46,32 +20,15 @@ def main() -> None:
     """Retombées: media monitoring and press relations."""
 
 
-main.add_command(import_command)
-
-
-def prepare(settings: Settings, *, sources_enabled: bool = True):
-    """Open (create or upgrade) the database, then add the first admin and example if new."""
-    from models.bootstrap import bootstrap
-    from models.db import open_database
-
-    _engine, sessions = open_database(settings)
-    with sessions.begin() as session:
-        done = bootstrap(session, settings, sources_enabled=sources_enabled)
-    if done.admin_created:
-        password = done.admin_password or "(RETOMBEES_ADMIN_PASSWORD)"
-        click.echo(
-            f"Administrator created: log in as {settings.admin_user!r} with the password {password}"
-        )
-    if done.example_seeded:
-        click.echo("Example campaign « Bassin minier Patrimoine mondial » set up with its sources.")
-    return sessions
+for command in (import_command, analyze, evaluate, export_labels, rescore):
+    main.add_command(command)
 
 
 @main.command("init-db")
-@_clear_errors
+@clear_errors
 def init_db() -> None:
     """Create or upgrade the database; add the first administrator and the example."""
-    settings = _settings()
+    settings = settings_from_env()
     prepare(settings)
     click.echo(f"Database ready: {settings.database_url}")
 
@@ -79,12 +36,12 @@ def init_db() -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default RETOMBEES_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default RETOMBEES_PORT).")
-@_clear_errors
+@clear_errors
 def serve(host: str | None, port: int | None) -> None:
     """Serve the web interface (gunicorn), without the scheduler."""
     from webapp.server import serve as serve_web
 
-    settings = _settings()
+    settings = settings_from_env()
     prepare(settings)
     serve_web(settings, host, port)
 
@@ -92,12 +49,12 @@ def serve(host: str | None, port: int | None) -> None:
 @main.command()
 @click.option("--host", default=None, help="Address to listen on (default RETOMBEES_HOST).")
 @click.option("--port", type=int, default=None, help="Port (default RETOMBEES_PORT).")
-@_clear_errors
+@clear_errors
 def run(host: str | None, port: int | None) -> None:
     """Prepare the database, start the scheduler process and serve the web interface."""
     from webapp.server import serve as serve_web
 
-    settings = _settings()
+    settings = settings_from_env()
     prepare(settings)
     env = {**os.environ, **settings.to_env()}
     scheduler = subprocess.Popen([sys.executable, "-m", "scheduler"], env=env)
@@ -120,34 +77,34 @@ def run(host: str | None, port: int | None) -> None:
 @click.option(
     "--run-id", default=None, help="Join a crawl run shared through Redis by other processes."
 )
-@_clear_errors
+@clear_errors
 def crawl(source_ids: tuple[int, ...], run_id: str | None) -> None:
     """Crawl the enabled sources (or the given ones) in a child process."""
     from crawler.runner import crawl_in_child
 
-    settings = _settings()
+    settings = settings_from_env()
     prepare(settings)
     try:
         stats = crawl_in_child(settings, list(source_ids) or None, run_id)
     except RuntimeError as exc:
         raise click.ClickException(str(exc)) from exc
-    _echo_json(stats.as_json())
+    echo_json(stats.as_json())
 
 
 @main.command()
 @click.option("--batch", type=int, default=None, help="Clips per batch (default from settings).")
 @click.option("--max-batches", type=int, default=None, help="Stop after this many batches.")
-@_clear_errors
+@clear_errors
 def process(batch: int | None, max_batches: int | None) -> None:
     """Analyse pending coverage and move it to the review inbox."""
     from nlp.job import process_pending
     from nlp.pipeline import load_pipeline
 
-    settings = _settings()
+    settings = settings_from_env()
     configure_logging(settings.log_level)
     sessions = prepare(settings)
     stats = process_pending(sessions, load_pipeline(), batch or settings.process_batch, max_batches)
-    _echo_json(stats.as_json())
+    echo_json(stats.as_json())
 
 
 @main.command("create-user")
@@ -159,12 +116,12 @@ def process(batch: int | None, max_batches: int | None) -> None:
     show_default=True,
 )
 @click.password_option(help="Password (asked when not given).")
-@_clear_errors
+@clear_errors
 def create_user_command(username: str, role: str, password: str) -> None:
     """Create a user account."""
     from models.user import create_user
 
-    settings = _settings()
+    settings = settings_from_env()
     sessions = prepare(settings)
     try:
         with sessions.begin() as session:
@@ -181,7 +138,7 @@ def extract(inputs: tuple[str, ...]) -> None:
     from crawler.extract import ExtractionError, extract_page
     from crawler.fetch import FetchError, read_input
 
-    settings = _settings()
+    settings = settings_from_env()
     failed = False
     for target in inputs:
         try:
@@ -189,10 +146,10 @@ def extract(inputs: tuple[str, ...]) -> None:
             page = extract_page(fetched.content, fetched.url, fetched.content_type)
         except (FetchError, ExtractionError) as exc:
             failed = True
-            _echo_json({"input": target, "error": str(exc)})
+            echo_json({"input": target, "error": str(exc)})
             continue
         data = page.as_json()
-        _echo_json(
+        echo_json(
             {
                 "input": target,
                 "url": data["url"],
@@ -214,14 +171,14 @@ def feed(inputs: tuple[str, ...]) -> None:
     from crawler.feeds import parse_feed
     from crawler.fetch import FetchError, read_input
 
-    settings = _settings()
+    settings = settings_from_env()
     unreadable = False
     for target in inputs:
         try:
             fetched = read_input(target, settings)
         except FetchError as exc:
             unreadable = True
-            _echo_json(
+            echo_json(
                 {"input": target, "ok": False, "warning": None, "error": str(exc), "entries": []}
             )
             continue
@@ -241,7 +198,7 @@ def feed(inputs: tuple[str, ...]) -> None:
             }
             for entry in result.entries
         ]
-        _echo_json(
+        echo_json(
             {
                 "input": target,
                 "ok": result.ok,
@@ -257,7 +214,7 @@ def feed(inputs: tuple[str, ...]) -> None:
 @click.option("--port", type=int, default=None, help="Port of the interface (default 5000).")
 @click.option("--site-port", type=int, default=0, help="Port of the sample site (default: any).")
 @click.option("--no-serve", is_flag=True, help="Stop after crawling and analysing.")
-@_clear_errors
+@clear_errors
 def demo(port: int | None, site_port: int, no_serve: bool) -> None:
     """Crawl and analyse a bundled sample site offline, then serve the interface."""
     from crawler.runner import crawl_in_child
@@ -272,7 +229,7 @@ def demo(port: int | None, site_port: int, no_serve: bool) -> None:
 
     from .demo import start_demo
 
-    setup = start_demo(_settings(), site_port)
+    setup = start_demo(settings_from_env(), site_port)
     settings = setup.settings
     click.echo(f"Sample site on {setup.site.base_url}/ ; database {settings.database_url}")
     if setup.bootstrap.admin_created:

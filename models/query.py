@@ -387,8 +387,7 @@ _OPERAND_STARTS = frozenset({"TERM", "PHRASE", "(", "FIELD", "NOT"})
 class _Parser:
     """Recursive descent over the tokens; precedence NEAR > NOT > AND > OR."""
 
-    def __init__(self, source: str, tokens: list[_Token]):
-        self.source = source
+    def __init__(self, tokens: list[_Token]):
         self.tokens = tokens
         self.i = 0
 
@@ -626,7 +625,7 @@ def parse_query(source: str) -> Query:
     if not tokens:
         raise QueryError(0, "the query is empty")
     _check_parentheses(tokens)
-    root = _Parser(source, tokens).parse()
+    root = _Parser(tokens).parse()
     if not _has_term(root):
         raise QueryError(tokens[0].start, "the query needs at least one term to look for")
     if not _needs_term(root):

@@ -184,3 +184,34 @@ def test_extract_reads_recorded_pages():
     result = CliRunner().invoke(main, ["extract", str(FIXTURES / "pages/windows-1252.html")])
     assert result.exit_code == 0
     assert json.loads(result.output)["language"] == "fr"
+
+
+def test_analyze_reads_json_lines_and_writes_one_line_each(env):
+    lines = "\n".join(
+        json.dumps(row, ensure_ascii=False)
+        for row in [
+            {
+                "id": "a",
+                "text": "À Loos-en-Gohelle, les terrils du bassin minier attirent.",
+                "url": "https://www.lavoixdunord.fr/1/article",
+            },
+            {"id": "b", "text": "À Forbach, en Moselle, le bassin minier lorrain se souvient."},
+        ]
+    )
+    result = CliRunner().invoke(main, ["analyze", "--jsonl", "-"], input=lines, env=env)
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert set(first) == {"id", "relevant", "relevance", "medium", "key_messages", "quotes", "tone"}
+    assert (first["id"], first["relevant"], second["relevant"]) == ("a", True, False)
+    assert first["tone"] in ("positive", "neutral", "negative")
+    bad = CliRunner().invoke(main, ["analyze", "--jsonl", "-"], input="{nope", env=env)
+    assert bad.exit_code == 1 and "line 1" in bad.output
+
+
+def test_rescore_marks_a_campaigns_clips(env):
+    runner = CliRunner()
+    assert runner.invoke(main, ["init-db"], env=env).exit_code == 0
+    result = runner.invoke(main, ["rescore", "--campaign", "bassin-minier"], env=env)
+    assert result.exit_code == 0 and "0 clips of bassin-minier" in result.output
+    missing = runner.invoke(main, ["rescore", "--campaign", "nope"], env=env)
+    assert missing.exit_code == 1 and "No campaign 'nope'" in missing.output

@@ -1,0 +1,53 @@
+"""What every command shares: settings, clear errors, the database prepared for work."""
+
+from __future__ import annotations
+
+import json
+from functools import wraps
+
+import click
+
+from models import Settings, SettingsError
+from models.db import DatabaseError
+
+
+def settings_from_env() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def clear_errors(command):
+    """Report configuration and database problems as one sentence, not a traceback."""
+
+    @wraps(command)
+    def wrapped(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (SettingsError, DatabaseError) as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapped
+
+
+def echo_json(data) -> None:
+    click.echo(json.dumps(data, ensure_ascii=False))
+
+
+def prepare(settings: Settings, *, sources_enabled: bool = True):
+    """Open (create or upgrade) the database, then add the first admin and example if new."""
+    from models.bootstrap import bootstrap
+    from models.db import open_database
+
+    _engine, sessions = open_database(settings)
+    with sessions.begin() as session:
+        done = bootstrap(session, settings, sources_enabled=sources_enabled)
+    if done.admin_created:
+        password = done.admin_password or "(RETOMBEES_ADMIN_PASSWORD)"
+        click.echo(
+            f"Administrator created: log in as {settings.admin_user!r} with the password {password}"
+        )
+    if done.example_seeded:
+        click.echo("Example campaign « Bassin minier Patrimoine mondial » set up with its sources.")
+    return sessions
