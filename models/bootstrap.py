@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .base import Role
@@ -26,15 +27,27 @@ class Bootstrap:
 def bootstrap(session: Session, settings: Settings, *, sources_enabled: bool = True) -> Bootstrap:
     """Create the administrator if there is no user, and seed the example on an empty database."""
     result = Bootstrap()
+    # Processes starting together (two workers on a new database) may both find it empty:
+    # the second one's inserts clash with the first's, and it simply finds the work done.
     if not session.scalar(select(func.count()).select_from(User)):
         password = settings.admin_password or secrets.token_urlsafe(12)
-        create_user(session, settings.admin_user, password, Role.ADMIN)
-        result.admin_created = True
-        result.admin_password = None if settings.admin_password else password
+        try:
+            with session.begin_nested():
+                create_user(session, settings.admin_user, password, Role.ADMIN)
+        except IntegrityError:
+            pass
+        else:
+            result.admin_created = True
+            result.admin_password = None if settings.admin_password else password
     empty = not session.scalar(select(func.count()).select_from(Campaign)) and not session.scalar(
         select(func.count()).select_from(Source)
     )
     if settings.seed_example and empty:
-        seed_example(session, sources_enabled=sources_enabled)
-        result.example_seeded = True
+        try:
+            with session.begin_nested():
+                seed_example(session, sources_enabled=sources_enabled)
+        except IntegrityError:
+            pass
+        else:
+            result.example_seeded = True
     return result

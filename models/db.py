@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fcntl
+from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect, make_url
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -61,6 +63,24 @@ def alembic_config(url: str):
     return config
 
 
+MIGRATION_LOCK = 0x5265746F  # PostgreSQL advisory lock key held while migrating
+
+
+@contextmanager
+def _migration_lock(engine: Engine):
+    """Keep concurrent processes (workers starting together) from migrating at the same time."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        yield
+        return
+    path = Path(engine.url.database).with_suffix(".migration-lock")
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the latest revision.
 
@@ -70,7 +90,9 @@ def upgrade(engine: Engine) -> None:
 
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
-        with engine.begin() as connection:
+        with _migration_lock(engine), engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:

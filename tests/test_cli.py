@@ -215,3 +215,21 @@ def test_rescore_marks_a_campaigns_clips(env):
     assert result.exit_code == 0 and "0 clips of bassin-minier" in result.output
     missing = runner.invoke(main, ["rescore", "--campaign", "nope"], env=env)
     assert missing.exit_code == 1 and "No campaign 'nope'" in missing.output
+
+
+def test_processes_starting_together_on_a_new_database(env):
+    process_env = {**os.environ, **env, "RETOMBEES_SEED_EXAMPLE": "true"}
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-m", "cli", "init-db"],
+            env=process_env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    outputs = [s.communicate(timeout=120)[0] for s in starts]
+    assert [s.returncode for s in starts] == [0, 0, 0], outputs
+    assert sum("Administrator created" in out for out in outputs) == 1
+    assert sum("Example campaign" in out for out in outputs) == 1
