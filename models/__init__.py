@@ -5,6 +5,8 @@ from .base import (
     CoverageOrigin,
     CoverageStatus,
     Medium,
+    Prominence,
+    RateKind,
     Role,
     Scope,
     SourceHealth,
@@ -15,7 +17,7 @@ from .base import (
 from .campaign import Campaign, KeyMessage
 from .coverage import Coverage, CoverageCampaign, Snapshot, Story
 from .label import Label
-from .outlet import Outlet
+from .outlet import Outlet, RateCard
 from .settings import Settings, SettingsError
 from .source import Source
 from .user import User
@@ -31,6 +33,9 @@ __all__ = [
     "Label",
     "Medium",
     "Outlet",
+    "Prominence",
+    "RateCard",
+    "RateKind",
     "Role",
     "Scope",
     "Settings",

@@ -102,6 +102,23 @@ class Tone(enum.StrEnum):
     NEGATIVE = "negative"
 
 
+class RateKind(enum.StrEnum):
+    """What a rate-card price buys."""
+
+    PAGE = "page"  # one full printed page
+    CM2 = "cm2"  # one square centimetre of print
+    SPOT_30S = "spot_30s"  # a 30-second TV or radio spot
+    CPM = "cpm"  # a thousand web ad impressions
+
+
+class Prominence(enum.StrEnum):
+    """Where the subject is mentioned in a clip."""
+
+    TITLE = "title"
+    LEAD = "lead"
+    BODY = "body"
+
+
 class Role(enum.StrEnum):
     ADMIN = "admin"
     OFFICER = "officer"

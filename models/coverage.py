@@ -8,7 +8,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base, CoverageOrigin, CoverageStatus, Medium, Tone, str_enum, utcnow
+from .base import (
+    Base,
+    CoverageOrigin,
+    CoverageStatus,
+    Medium,
+    Prominence,
+    Tone,
+    str_enum,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from .campaign import Campaign
@@ -72,6 +81,16 @@ class Coverage(Base):
     tone_score: Mapped[float | None]
     tone_reason: Mapped[str | None] = mapped_column(String(300))
     summary_generated: Mapped[str | None] = mapped_column(Text)
+    # Value: reach ("contacts potentiels") and advertising value equivalence, each with the
+    # breakdown of how it was computed (formula, inputs, their sources); an override wins.
+    prominence: Mapped[Prominence | None] = mapped_column(str_enum(Prominence, "prominence"))
+    reach: Mapped[int | None]
+    reach_breakdown: Mapped[dict] = mapped_column(default=dict)
+    ave_eur: Mapped[float | None]
+    ave_breakdown: Mapped[dict] = mapped_column(default=dict)
+    ave_override_eur: Mapped[float | None]
+    ave_override_reason: Mapped[str | None] = mapped_column(Text)
+    valued_at: Mapped[datetime | None]
     # Set when the campaign's messages or territory change: analysed again in the background.
     stale_analysis: Mapped[bool] = mapped_column(default=False, index=True)
     # Review.

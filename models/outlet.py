@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, select
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base, Medium, Scope, str_enum, utcnow
+from .base import Base, Medium, RateKind, Scope, str_enum, utcnow
 
 if TYPE_CHECKING:
     from .coverage import Coverage
@@ -31,14 +31,40 @@ class Outlet(Base):
     audience_source: Mapped[str | None] = mapped_column(String(500))
     # "audience=FOUND(2020);rate=ESTIMATED": how sure the registry figures are.
     confidence: Mapped[str | None] = mapped_column(String(120))
+    audience_estimated: Mapped[bool] = mapped_column(default=False)
+    # Print: readers per copy, when readership is derived from circulation (said so in reports).
+    readers_per_copy: Mapped[float | None]
     needs_review: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     sources: Mapped[list[Source]] = relationship(back_populates="outlet")
+    rate_cards: Mapped[list[RateCard]] = relationship(
+        back_populates="outlet", cascade="all, delete-orphan", order_by="RateCard.valid_from"
+    )
     coverage: Mapped[list[Coverage]] = relationship(back_populates="outlet")
 
     def __repr__(self) -> str:
         return f"<Outlet {self.name!r} {self.medium}>"
+
+
+class RateCard(Base):
+    """One dated price of an outlet's advertising, with its source: the base of the AVE."""
+
+    __tablename__ = "rate_card"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outlet_id: Mapped[int] = mapped_column(ForeignKey("outlet.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[RateKind] = mapped_column(str_enum(RateKind, "rate_kind"))
+    price_eur: Mapped[float]
+    unit_note: Mapped[str | None] = mapped_column(String(300))  # as the source words it
+    valid_from: Mapped[date | None]  # None: since always
+    valid_to: Mapped[date | None]  # None: still valid
+    year: Mapped[int | None]
+    source: Mapped[str | None] = mapped_column(String(500))
+    estimated: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    outlet: Mapped[Outlet] = relationship(back_populates="rate_cards")
 
 
 def outlet_by_name(session: Session, name: str) -> Outlet | None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 22:43:56.348796
+Create Date: 2026-11-25 22:51:12.674134
 """
 
 import sqlalchemy as sa
@@ -82,6 +82,8 @@ def upgrade() -> None:
         sa.Column("audience_year", sa.Integer(), nullable=True),
         sa.Column("audience_source", sa.String(length=500), nullable=True),
         sa.Column("confidence", sa.String(length=120), nullable=True),
+        sa.Column("audience_estimated", sa.Boolean(), nullable=False),
+        sa.Column("readers_per_copy", sa.Double(), nullable=True),
         sa.Column("needs_review", sa.Boolean(), nullable=False),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_outlet")),
@@ -139,6 +141,43 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_key_message_campaign_id"), ["campaign_id"], unique=False
         )
+
+    op.create_table(
+        "rate_card",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("outlet_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "kind",
+            sa.Enum(
+                "page",
+                "cm2",
+                "spot_30s",
+                "cpm",
+                name="rate_kind",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=False,
+        ),
+        sa.Column("price_eur", sa.Double(), nullable=False),
+        sa.Column("unit_note", sa.String(length=300), nullable=True),
+        sa.Column("valid_from", sa.Date(), nullable=True),
+        sa.Column("valid_to", sa.Date(), nullable=True),
+        sa.Column("year", sa.Integer(), nullable=True),
+        sa.Column("source", sa.String(length=500), nullable=True),
+        sa.Column("estimated", sa.Boolean(), nullable=False),
+        sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["outlet_id"],
+            ["outlet.id"],
+            name=op.f("fk_rate_card_outlet_id_outlet"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_rate_card")),
+    )
+    with op.batch_alter_table("rate_card", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_rate_card_outlet_id"), ["outlet_id"], unique=False)
 
     op.create_table(
         "source",
@@ -294,6 +333,26 @@ def upgrade() -> None:
         sa.Column("tone_score", sa.Double(), nullable=True),
         sa.Column("tone_reason", sa.String(length=300), nullable=True),
         sa.Column("summary_generated", sa.Text(), nullable=True),
+        sa.Column(
+            "prominence",
+            sa.Enum(
+                "title",
+                "lead",
+                "body",
+                name="prominence",
+                native_enum=False,
+                create_constraint=True,
+                length=16,
+            ),
+            nullable=True,
+        ),
+        sa.Column("reach", sa.Integer(), nullable=True),
+        sa.Column("reach_breakdown", sa.JSON(), nullable=False),
+        sa.Column("ave_eur", sa.Double(), nullable=True),
+        sa.Column("ave_breakdown", sa.JSON(), nullable=False),
+        sa.Column("ave_override_eur", sa.Double(), nullable=True),
+        sa.Column("ave_override_reason", sa.Text(), nullable=True),
+        sa.Column("valued_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("stale_analysis", sa.Boolean(), nullable=False),
         sa.Column("reviewed_at", models.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("reviewed_by_id", sa.Integer(), nullable=True),
@@ -426,6 +485,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_source_next_attempt_at"))
 
     op.drop_table("source")
+    with op.batch_alter_table("rate_card", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_rate_card_outlet_id"))
+
+    op.drop_table("rate_card")
     with op.batch_alter_table("key_message", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_key_message_campaign_id"))
 
