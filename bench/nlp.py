@@ -5,7 +5,7 @@ each; half of them get a paragraph about the Nord-Pas-de-Calais mining basin so 
 step runs on them, as it would on a campaign's relevant clips). Reports clips/s of the whole
 job (``process_pending`` on a SQLite database, as the scheduler runs it), ms per article for each
 pipe, and the peak RSS of this process.
-Run: ``.venv/bin/python bench/nlp.py [--clips 300] [--runs 3] [--corpus ../shared/corpus/dev/pages]``.
+Run: ``.venv/bin/python bench/nlp.py [--clips 300] [--runs 3] [--corpus DIR]``.
 """
 
 from __future__ import annotations
