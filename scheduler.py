@@ -18,6 +18,7 @@ from models.db import open_database
 from models.logs import configure_logging
 from models.manual import clips_to_fetch
 from models.source import due_sources
+from models.valuation import ValuationRules
 
 log = logging.getLogger("retombees.scheduler")
 
@@ -50,7 +51,12 @@ class Jobs:
 
         if self._nlp is None:
             self._nlp = load_pipeline()
-        stats = process_pending(self.sessions, self._nlp, self.settings.process_batch)
+        stats = process_pending(
+            self.sessions,
+            self._nlp,
+            self.settings.process_batch,
+            rules=ValuationRules.from_settings(self.settings),
+        )
         if stats.processed:
             log.info("analysed %d clips, %d relevant", stats.processed, stats.relevant)
 

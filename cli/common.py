@@ -35,14 +35,26 @@ def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False))
 
 
+def example_messages() -> list[dict]:
+    """The key messages of the example campaign (data of the analysis package)."""
+    from nlp.components.key_messages import load_message_set
+
+    return load_message_set("bassin-minier")
+
+
 def prepare(settings: Settings, *, sources_enabled: bool = True):
     """Open (create or upgrade) the database, then add the first admin and example if new."""
-    from models.bootstrap import bootstrap
+    from models.bootstrap import bootstrap_database
     from models.db import open_database
 
-    _engine, sessions = open_database(settings)
-    with sessions.begin() as session:
-        done = bootstrap(session, settings, sources_enabled=sources_enabled)
+    engine, sessions = open_database(settings)
+    done = bootstrap_database(
+        engine,
+        sessions,
+        settings,
+        sources_enabled=sources_enabled,
+        key_messages=example_messages(),
+    )
     if done.admin_created:
         password = done.admin_password or "(RETOMBEES_ADMIN_PASSWORD)"
         click.echo(

@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import Medium, Outlet, Scope, Settings, Source, SourceKind
-from models.bootstrap import Bootstrap, bootstrap
+from models.bootstrap import Bootstrap, bootstrap_database
 
+from .common import example_messages
 from .sitehost import SiteServer
 
 SITE = Path(__file__).with_name("demo_site")
@@ -95,9 +96,11 @@ def start_demo(settings: Settings, port: int = 0) -> DemoSetup:
 
     settings = demo_settings(settings)
     site = SiteServer(SITE, port=port).start()
-    _engine, sessions = open_database(settings)
+    engine, sessions = open_database(settings)
+    # The real default sources stay configured, paused: the demo runs offline.
+    done = bootstrap_database(
+        engine, sessions, settings, sources_enabled=False, key_messages=example_messages()
+    )
     with sessions.begin() as session:
-        # The real default sources stay configured, paused: the demo runs offline.
-        done = bootstrap(session, settings, sources_enabled=False)
         ids = add_demo_sources(session, site)
     return DemoSetup(settings, site, ids, done)

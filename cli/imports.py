@@ -17,6 +17,7 @@ from models.importer import (
     import_table,
     read_table,
 )
+from models.valuation import ValuationRules
 
 from .common import clear_errors, prepare, settings_from_env
 
@@ -56,7 +57,13 @@ def _run(path: Path, dry_run: bool, skip_invalid: bool, as_json: bool) -> Import
         sessions = prepare(settings)
     try:
         with sessions.begin() as session:
-            return import_table(session, table, dry_run=dry_run, skip_invalid=skip_invalid)
+            return import_table(
+                session,
+                table,
+                dry_run=dry_run,
+                skip_invalid=skip_invalid,
+                rules=ValuationRules.from_settings(settings),
+            )
     except ImportConflictError as exc:
         raise click.ClickException(str(exc)) from exc
 

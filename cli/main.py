@@ -9,9 +9,12 @@ import sys
 import click
 
 from models.logs import configure_logging
+from models.valuation import ValuationRules
 
 from .common import clear_errors, echo_json, prepare, settings_from_env
 from .imports import import_command
+from .registry import registry_command
+from .report import report_command
 from .understanding import analyze, evaluate, export_labels, rescore
 
 
@@ -20,7 +23,15 @@ def main() -> None:
     """Retombées: media monitoring and press relations."""
 
 
-for command in (import_command, analyze, evaluate, export_labels, rescore):
+for command in (
+    import_command,
+    analyze,
+    evaluate,
+    export_labels,
+    rescore,
+    report_command,
+    registry_command,
+):
     main.add_command(command)
 
 
@@ -103,7 +114,13 @@ def process(batch: int | None, max_batches: int | None) -> None:
     settings = settings_from_env()
     configure_logging(settings.log_level)
     sessions = prepare(settings)
-    stats = process_pending(sessions, load_pipeline(), batch or settings.process_batch, max_batches)
+    stats = process_pending(
+        sessions,
+        load_pipeline(),
+        batch or settings.process_batch,
+        max_batches,
+        ValuationRules.from_settings(settings),
+    )
     echo_json(stats.as_json())
 
 
@@ -239,7 +256,12 @@ def demo(port: int | None, site_port: int, no_serve: bool) -> None:
         crawled = crawl_in_child(settings, setup.source_ids)
         click.echo(f"Crawled {crawled.sources} sources: {crawled.stored} clips collected.")
         _engine, sessions = open_database(settings)
-        processed = process_pending(sessions, load_pipeline(), settings.process_batch)
+        processed = process_pending(
+            sessions,
+            load_pipeline(),
+            settings.process_batch,
+            rules=ValuationRules.from_settings(settings),
+        )
         click.echo(
             f"Analysed {processed.processed} clips, {processed.relevant} about the territory."
         )

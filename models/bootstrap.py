@@ -24,7 +24,13 @@ class Bootstrap:
     example_seeded: bool = False
 
 
-def bootstrap(session: Session, settings: Settings, *, sources_enabled: bool = True) -> Bootstrap:
+def bootstrap(
+    session: Session,
+    settings: Settings,
+    *,
+    sources_enabled: bool = True,
+    key_messages: list[dict] | None = None,
+) -> Bootstrap:
     """Create the administrator if there is no user, and seed the example on an empty database."""
     result = Bootstrap()
     # Processes starting together (two workers on a new database) may both find it empty:
@@ -45,9 +51,27 @@ def bootstrap(session: Session, settings: Settings, *, sources_enabled: bool = T
     if settings.seed_example and empty:
         try:
             with session.begin_nested():
-                seed_example(session, sources_enabled=sources_enabled)
+                seed_example(session, sources_enabled=sources_enabled, key_messages=key_messages)
         except IntegrityError:
             pass
         else:
             result.example_seeded = True
     return result
+
+
+def bootstrap_database(
+    engine,
+    sessions,
+    settings: Settings,
+    *,
+    sources_enabled: bool = True,
+    key_messages: list[dict] | None = None,
+) -> Bootstrap:
+    """Run ``bootstrap`` in its own transaction, one process at a time."""
+    from .db import lock_setup, setup_lock
+
+    with setup_lock(engine), sessions.begin() as session:
+        lock_setup(session.connection())
+        return bootstrap(
+            session, settings, sources_enabled=sources_enabled, key_messages=key_messages
+        )

@@ -67,8 +67,12 @@ MIGRATION_LOCK = 0x5265746F  # PostgreSQL advisory lock key held while migrating
 
 
 @contextmanager
-def _migration_lock(engine: Engine):
-    """Keep concurrent processes (workers starting together) from migrating at the same time."""
+def setup_lock(engine: Engine):
+    """Keep processes starting together (workers on a new database) from setting it up at once.
+
+    On SQLite a file lock beside the database; on PostgreSQL, call ``lock_setup`` inside the
+    transaction as well.
+    """
     if engine.dialect.name != "sqlite" or not engine.url.database:
         yield
         return
@@ -81,6 +85,12 @@ def _migration_lock(engine: Engine):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def lock_setup(connection) -> None:
+    """On PostgreSQL, hold the setup lock until the end of the current transaction."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+
+
 def upgrade(engine: Engine) -> None:
     """Create or upgrade the schema to the latest revision.
 
@@ -90,9 +100,8 @@ def upgrade(engine: Engine) -> None:
 
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
-        with _migration_lock(engine), engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
+        with setup_lock(engine), engine.begin() as connection:
+            lock_setup(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except OperationalError as exc:

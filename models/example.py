@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .base import Medium, Scope, SourceKind
-from .campaign import Campaign
+from .campaign import Campaign, KeyMessage
 from .outlet import Outlet, outlet_by_name
 from .registry import seed_outlets
 from .source import Source
@@ -95,7 +95,9 @@ EXTRA_OUTLETS = [
 ]
 
 
-def seed_example(session: Session, *, sources_enabled: bool = True) -> Campaign:
+def seed_example(
+    session: Session, *, sources_enabled: bool = True, key_messages: list[dict] | None = None
+) -> Campaign:
     """Add the outlet registry, the Bassin minier campaign and its default sources if missing."""
     seed_outlets(session)
     for fields in EXTRA_OUTLETS:
@@ -113,6 +115,10 @@ def seed_example(session: Session, *, sources_enabled: bool = True) -> Campaign:
             ),
             query=CAMPAIGN_QUERY,
             start_date=date(2026, 1, 1),
+            key_messages=[
+                KeyMessage(label=m["label"], phrasings=list(m["phrasings"]))
+                for m in key_messages or []
+            ],
         )
         session.add(campaign)
     known_urls = set(session.scalars(select(Source.url)))

@@ -28,6 +28,7 @@ from .manual import manual_key
 from .outlet import Outlet
 from .registry import outlet_for_url
 from .text import fold
+from .valuation import ValuationRules, apply_valuation
 
 __all__ = [
     "COLUMNS",
@@ -264,12 +265,17 @@ def _describe(row: CoverageRow, outlet: Outlet) -> str:
 
 
 def import_table(
-    session: Session, table: RawTable, *, dry_run: bool = False, skip_invalid: bool = False
+    session: Session,
+    table: RawTable,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    rules: ValuationRules | None = None,
 ) -> ImportReport:
     """Import the rows of a file read by :func:`read_table`; the caller commits.
 
     Nothing is added to the session on a dry run, nor when a row is invalid and
-    ``skip_invalid`` is false.
+    ``skip_invalid`` is false. Imported clips are valued (reach and AVE) under ``rules``.
 
     :raises ImportConflictError: when another process stored one of the clips meanwhile.
     """
@@ -320,6 +326,8 @@ def import_table(
             "nothing was imported: run the import again"
         ) from exc
     for index, coverage in added:
+        # Imported clips skip the analysis and the review inbox: they are valued here.
+        apply_valuation(session, coverage, rules)
         line = report[index]
         report[index] = replace(line, message=f"imported: {line.message}", coverage_id=coverage.id)
     return ImportReport(
@@ -334,11 +342,18 @@ def import_table(
 
 
 def import_rows(
-    session: Session, path: Path | str, *, dry_run: bool = False, skip_invalid: bool = False
+    session: Session,
+    path: Path | str,
+    *,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    rules: ValuationRules | None = None,
 ) -> ImportReport:
     """Read and import a ``.csv`` or ``.xlsx`` file of coverage rows; the caller commits.
 
     :raises ImportFileError: when the file cannot be imported at all.
     :raises ImportConflictError: when another process stored one of the clips meanwhile.
     """
-    return import_table(session, read_table(path), dry_run=dry_run, skip_invalid=skip_invalid)
+    return import_table(
+        session, read_table(path), dry_run=dry_run, skip_invalid=skip_invalid, rules=rules
+    )

@@ -17,6 +17,7 @@ from .outlet import Outlet
 from .registry import outlet_for_url
 from .text import fold
 from .urls import canonical_url
+from .valuation import ValuationRules, apply_valuation
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -77,7 +78,9 @@ class HandEntry:
     campaign: Campaign | None = None
 
 
-def add_clip_by_hand(session: Session, entry: HandEntry) -> Coverage:
+def add_clip_by_hand(
+    session: Session, entry: HandEntry, rules: ValuationRules | None = None
+) -> Coverage:
     """Add a clip entered by hand, confirmed (a person vouches for it).
 
     :raises ManualEntryError: for an empty title, impossible sizes or a clip already entered.
@@ -114,6 +117,7 @@ def add_clip_by_hand(session: Session, entry: HandEntry) -> Coverage:
     )
     session.add(clip)
     session.flush()
+    apply_valuation(session, clip, rules)
     return clip
 
 

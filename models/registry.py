@@ -1,57 +1,297 @@
-"""The default outlet registry (``data/outlets-fr.csv``) and lookups of outlets by URL."""
+"""The outlet registry (``data/outlets-fr.csv``): outlets, audiences and dated rate cards.
+
+The shipped CSV has one row per outlet. :func:`export_registry` writes the same columns plus a
+few explicit ones (``rate_kind``, ``rate_valid_from``…) and one row per rate card, so that a
+file exported, edited in a spreadsheet and imported again (:func:`import_registry`) changes
+exactly what was edited. A column missing from an imported file leaves that field as it is.
+"""
 
 from __future__ import annotations
 
 import csv
+import re
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
-from .base import Medium, Scope
-from .outlet import Outlet
+from .base import Medium, RateKind, Scope
+from .outlet import Outlet, RateCard
 
 REGISTRY_CSV = Path(__file__).with_name("data") / "outlets-fr.csv"
 
+COLUMNS = tuple(
+    "name domain medium scope audience audience_unit audience_year audience_source ad_rate_eur "
+    "ad_rate_unit ad_rate_year ad_rate_source confidence".split()
+)
+# Written by the export; when absent (the shipped file) they are derived from the columns above.
+EXTRA_COLUMNS = tuple(
+    "is_partner readers_per_copy audience_estimated rate_kind rate_valid_from rate_valid_to "
+    "rate_estimated".split()
+)
+
+# Readers per copy that the research notes (data/outlets-fr.md) give for a title, derived from
+# a readership survey and the circulation of the same period. Libération is left out: the
+# notes give a range (11-15), not a figure.
+DERIVED_READERS_PER_COPY = {
+    "La Voix du Nord": 5.3,  # 1 236 000 readers / 231 131 copies (2014)
+    "Le Monde": 9.0,  # One 2017: 2.72 M readers / about 290 000 copies
+    "Le Figaro": 6.0,  # One 2017: 1.94 M readers / about 310 000 copies
+}
+
 # The registry's fine-grained types ("print_daily", "tv_regional_programme"…) by medium.
 _MEDIUM_PREFIXES = {"print": Medium.PRESS, "tv": Medium.TV, "radio": Medium.RADIO}
+# Quoted prices for part of a page, turned into a page price.
+_PAGE_PARTS = {"half page": 0.5, "quarter page": 0.25}
+_TRUE = {"true", "yes", "1", "oui"}
+_FALSE = {"false", "no", "0", "non"}
+
+
+class RegistryError(ValueError):
+    """A registry file that cannot be read; the message says which row and why."""
 
 
 def medium_of_type(outlet_type: str) -> Medium:
     """Map a registry type such as ``print_weekly`` or ``guidebook+web`` to a medium."""
-    head = outlet_type.split("_", 1)[0].split("+", 1)[0]
+    value = outlet_type.strip().lower()
+    if value in set(Medium):
+        return Medium(value)
+    head = value.split("_", 1)[0].split("+", 1)[0]
     return _MEDIUM_PREFIXES.get(head, Medium.WEB)
 
 
-def _int_or_none(value: str) -> int | None:
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
+def confidence_flags(confidence: str | None) -> tuple[bool, bool]:
+    """Read ``audience=FOUND(2020);rate=ESTIMATED`` as (audience estimated, rate estimated)."""
+    parts = dict(
+        part.strip().split("=", 1) for part in (confidence or "").split(";") if "=" in part
+    )
+    return (
+        parts.get("audience", "").upper().startswith("ESTIMATED"),
+        parts.get("rate", "").upper().startswith("ESTIMATED"),
+    )
+
+
+def rate_kind_of_unit(unit: str) -> tuple[RateKind, float] | None:
+    """Return the kind of a quoted rate and the share of a page it buys (1 unless part page)."""
+    text = unit.lower()
+    if "cpm" in text:
+        return RateKind.CPM, 1.0
+    if "30-second" in text or "30 s" in text or "30s" in text or "spot" in text:
+        return RateKind.SPOT_30S, 1.0
+    if "cm2" in text or "cm²" in text:
+        return RateKind.CM2, 1.0
+    for words, share in _PAGE_PARTS.items():
+        if words in text:
+            return RateKind.PAGE, share
+    if "page" in text:
+        return RateKind.PAGE, 1.0
+    return None
+
+
+# -- Reading --------------------------------------------------------------------------------
+
+
+class _Invalid(ValueError):
+    pass
+
+
+def _cell(row: dict, name: str) -> str:
+    return (row.get(name) or "").strip()
+
+
+def _number(row: dict, name: str) -> float | None:
+    text = _cell(row, name).replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    if not text:
         return None
+    try:
+        return float(text)
+    except ValueError:
+        raise _Invalid(f"{name} {text!r} is not a number") from None
+
+
+def _int(row: dict, name: str) -> int | None:
+    number = _number(row, name)
+    return None if number is None else int(number)
+
+
+def _bool(row: dict, name: str) -> bool | None:
+    text = _cell(row, name).lower()
+    if not text:
+        return None
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    raise _Invalid(f"{name} {text!r} is not true or false")
+
+
+def _date(row: dict, name: str) -> date | None:
+    text = _cell(row, name)
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise _Invalid(f"{name} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@dataclass
+class _Entry:
+    """What a file says about one outlet: the fields its columns give, and its rate cards."""
+
+    name: str
+    row: int
+    fields: dict
+    rates: list[dict] = field(default_factory=list)
+    rate_rows: list[int] = field(default_factory=list)
+
+
+def _plain(value: float) -> str:
+    """Write a number without exponent nor useless decimals: 12600000.0 gives ``12600000``."""
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def _outlet_fields(row: dict, columns: set[str]) -> dict:
+    if not _cell(row, "medium"):
+        raise _Invalid("medium is empty")
+    fields: dict = {"medium": medium_of_type(_cell(row, "medium"))}
+    if "domain" in columns:
+        fields["domains"] = [d for d in re.split(r"[;\s]+", _cell(row, "domain")) if d]
+    if "scope" in columns:
+        scope = _cell(row, "scope").lower()
+        if scope and scope not in set(Scope):
+            raise _Invalid(f"scope {scope!r} is not one of {', '.join(Scope)}")
+        fields["scope"] = Scope(scope) if scope else None
+    if "audience" in columns:
+        unit = _cell(row, "audience_unit")
+        audience = _number(row, "audience")
+        if unit.startswith("%") and audience is not None:
+            # A share of a population is not a head count: keep it in the unit, for a person
+            # to convert with the population of the area.
+            unit, audience = f"{_cell(row, 'audience')} {unit}", None
+        fields["audience"] = None if audience is None else round(audience)
+        fields["audience_unit"] = unit[:200] or None
+    for name in ("audience_year",):
+        if name in columns:
+            fields[name] = _int(row, name)
+    if "audience_source" in columns:
+        fields["audience_source"] = _cell(row, "audience_source")[:500] or None
+    if "confidence" in columns:
+        fields["confidence"] = _cell(row, "confidence")[:120] or None
+    explicit = _bool(row, "audience_estimated") if "audience_estimated" in columns else None
+    if explicit is not None:
+        fields["audience_estimated"] = explicit
+    elif "confidence" in columns:
+        fields["audience_estimated"] = confidence_flags(fields["confidence"])[0]
+    if "is_partner" in columns:
+        fields["is_partner"] = bool(_bool(row, "is_partner"))
+    if "readers_per_copy" in columns:
+        fields["readers_per_copy"] = _number(row, "readers_per_copy")
+    return fields
+
+
+def _rate_fields(row: dict, columns: set[str]) -> dict | None:
+    price = _number(row, "ad_rate_eur")
+    if price is None:
+        return None
+    if price <= 0:
+        raise _Invalid("ad_rate_eur must be a positive price")
+    unit = _cell(row, "ad_rate_unit")
+    year = _int(row, "ad_rate_year")
+    explicit_kind = _cell(row, "rate_kind").lower()
+    if explicit_kind:  # an exported file: the price is already per page, spot, cm² or CPM
+        if explicit_kind not in set(RateKind):
+            raise _Invalid(f"rate_kind {explicit_kind!r} is not one of {', '.join(RateKind)}")
+        kind, share = RateKind(explicit_kind), 1.0
+    else:
+        found = rate_kind_of_unit(unit)
+        if found is None:
+            raise _Invalid(f"ad_rate_unit {unit!r} names no page, cm², 30-second spot or CPM")
+        kind, share = found
+    note = unit
+    if share != 1.0:
+        page_price = price / share
+        note = (
+            f"{unit}; page price = {_plain(price)} EUR quoted ÷ {share:g}"
+            f" = {_plain(page_price)} EUR"
+        )
+        price = page_price
+    if "rate_valid_from" in columns:  # an exported file says it, empty meaning "since always"
+        valid_from = _date(row, "rate_valid_from")
+    else:  # the shipped file: a rate is valid from the start of its year
+        valid_from = date(year, 1, 1) if year else None
+    valid_to = _date(row, "rate_valid_to")
+    if valid_from and valid_to and valid_to < valid_from:
+        raise _Invalid("rate_valid_to is before rate_valid_from")
+    estimated = _bool(row, "rate_estimated")
+    if estimated is None:
+        estimated = confidence_flags(_cell(row, "confidence"))[1]
+    return {
+        "kind": kind,
+        "price_eur": price,
+        "unit_note": note[:300] or None,
+        "valid_from": valid_from,
+        "valid_to": valid_to,
+        "year": year,
+        "source": _cell(row, "ad_rate_source")[:500] or None,
+        "estimated": estimated,
+    }
+
+
+def _parse(path: Path) -> tuple[list[_Entry], list[str], set[str]]:
+    """Read a registry CSV into entries by outlet name, the row errors, and its columns."""
+    entries: dict[str, _Entry] = {}
+    errors: list[str] = []
+    with Path(path).open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        columns = {c.strip() for c in reader.fieldnames or []}
+        if not {"name", "medium"} <= columns:
+            raise RegistryError(f"{path}: the header must have the columns name and medium")
+        for number, row in enumerate(reader, start=2):
+            row = {(k or "").strip(): v for k, v in row.items()}
+            name = _cell(row, "name")
+            if not name:
+                continue
+            try:
+                outlet = _outlet_fields(row, columns)
+                rate = _rate_fields(row, columns)
+            except _Invalid as exc:
+                errors.append(f"row {number} ({name}): {exc}")
+                continue
+            entry = entries.setdefault(name, _Entry(name, number, outlet))
+            if rate is None:
+                continue
+            key = (rate["kind"], rate["valid_from"])
+            if any((r["kind"], r["valid_from"]) == key for r in entry.rates):
+                errors.append(f"row {number} ({name}): a {rate['kind']} rate from this date again")
+                continue
+            entry.rates.append(rate)
+            entry.rate_rows.append(number)
+    return list(entries.values()), errors, columns
+
+
+def _new_outlet(entry: _Entry) -> Outlet:
+    values = {
+        "domains": [],
+        "is_partner": False,
+        "audience_estimated": False,
+        "readers_per_copy": DERIVED_READERS_PER_COPY.get(entry.name),
+        "needs_review": False,
+        **entry.fields,
+    }
+    outlet = Outlet(name=entry.name, **values)
+    outlet.rate_cards = [RateCard(**rate) for rate in entry.rates]
+    return outlet
 
 
 def read_registry(path: Path = REGISTRY_CSV) -> list[Outlet]:
-    """Read a registry CSV into (unsaved) outlets, one per distinct name."""
-    outlets: dict[str, Outlet] = {}
-    with path.open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            name = row["name"].strip()
-            if not name or name in outlets:
-                continue
-            domain = row.get("domain", "").strip()
-            outlets[name] = Outlet(
-                name=name,
-                medium=medium_of_type(row["medium"]),
-                scope=Scope(row["scope"]) if row.get("scope") in set(Scope) else None,
-                domains=[domain] if domain else [],
-                audience=_int_or_none(row.get("audience")),
-                audience_unit=row.get("audience_unit") or None,
-                audience_year=_int_or_none(row.get("audience_year")),
-                audience_source=(row.get("audience_source") or "")[:500] or None,
-                confidence=row.get("confidence") or None,
-            )
-    return list(outlets.values())
+    """Read a registry CSV into (unsaved) outlets with their rate cards, one per distinct name.
+
+    :raises RegistryError: when a row cannot be read.
+    """
+    entries, errors, _columns = _parse(path)
+    if errors:
+        raise RegistryError(f"{path}: " + "; ".join(errors))
+    return [_new_outlet(entry) for entry in entries]
 
 
 def seed_outlets(session: Session, path: Path = REGISTRY_CSV) -> int:
@@ -60,6 +300,184 @@ def seed_outlets(session: Session, path: Path = REGISTRY_CSV) -> int:
     new = [o for o in read_registry(path) if o.name not in known]
     session.add_all(new)
     return len(new)
+
+
+# -- Export and import ----------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _plain(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _rows_of(outlet: Outlet) -> list[dict]:
+    base = {
+        "name": outlet.name,
+        "domain": ";".join(outlet.domains),
+        "medium": outlet.medium.value,
+        "scope": outlet.scope.value if outlet.scope else "",
+        "audience": outlet.audience,
+        "audience_unit": outlet.audience_unit,
+        "audience_year": outlet.audience_year,
+        "audience_source": outlet.audience_source,
+        "confidence": outlet.confidence,
+        "is_partner": outlet.is_partner,
+        "readers_per_copy": outlet.readers_per_copy,
+        "audience_estimated": outlet.audience_estimated,
+    }
+    cards = sorted(outlet.rate_cards, key=lambda c: (c.kind.value, c.valid_from or date.min))
+    rows = []
+    for card in cards:
+        rate = {
+            "ad_rate_eur": card.price_eur,
+            "ad_rate_unit": card.unit_note,
+            "ad_rate_year": card.year,
+            "ad_rate_source": card.source,
+            "rate_kind": card.kind.value,
+            "rate_valid_from": card.valid_from,
+            "rate_valid_to": card.valid_to,
+            "rate_estimated": card.estimated,
+        }
+        rows.append({**base, **rate})
+    return [{k: _text(v) for k, v in row.items()} for row in rows or [base]]
+
+
+def export_registry(session: Session, path: Path | str) -> int:
+    """Write every outlet and its rate cards to a CSV (one row per rate card); return the rows."""
+    outlets = session.scalars(
+        select(Outlet).options(selectinload(Outlet.rate_cards)).order_by(Outlet.name)
+    )
+    rows = [row for outlet in outlets for row in _rows_of(outlet)]
+    # utf-8-sig: French Excel opens it with the accents right.
+    with Path(path).open("w", newline="", encoding="utf-8-sig") as fh:
+        writer = csv.DictWriter(fh, fieldnames=COLUMNS + EXTRA_COLUMNS, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+    return len(rows)
+
+
+@dataclass
+class RegistryChanges:
+    """What an import changed: outlets added or updated, rate cards added, changed, removed."""
+
+    source: str
+    added: list[str] = field(default_factory=list)
+    updated: dict[str, list[str]] = field(default_factory=dict)  # outlet -> fields changed
+    rates_added: list[str] = field(default_factory=list)
+    rates_updated: list[str] = field(default_factory=list)
+    rates_removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    errors: list[str] = field(default_factory=list)  # rows skipped, with the reason
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.added
+            or self.updated
+            or self.rates_added
+            or self.rates_updated
+            or self.rates_removed
+        )
+
+    def lines(self) -> list[str]:
+        """Describe the changes, one line each, for a person."""
+        lines = [f"added outlet: {name}" for name in self.added]
+        lines += [f"updated outlet: {name} ({', '.join(f)})" for name, f in self.updated.items()]
+        lines += [f"added rate: {r}" for r in self.rates_added]
+        lines += [f"updated rate: {r}" for r in self.rates_updated]
+        lines += [f"removed rate: {r}" for r in self.rates_removed]
+        lines += [f"skipped {e}" for e in self.errors]
+        lines.append(
+            f"{len(self.added)} added, {len(self.updated)} updated, {self.unchanged} unchanged, "
+            f"{len(self.errors)} rows skipped"
+        )
+        return lines
+
+    def as_json(self) -> dict:
+        return {
+            "source": self.source,
+            "added": self.added,
+            "updated": self.updated,
+            "rates_added": self.rates_added,
+            "rates_updated": self.rates_updated,
+            "rates_removed": self.rates_removed,
+            "unchanged": self.unchanged,
+            "errors": self.errors,
+        }
+
+
+def _card_label(name: str, card: RateCard | dict) -> str:
+    get = card.get if isinstance(card, dict) else lambda k: getattr(card, k)
+    since = get("valid_from").isoformat() if get("valid_from") else "always"
+    return f"{name}: {get('kind')} {_plain(get('price_eur'))} EUR from {since}"
+
+
+def _sync_rates(outlet: Outlet, entry: _Entry, prune: bool, changes: RegistryChanges) -> bool:
+    stored = {(c.kind, c.valid_from): c for c in outlet.rate_cards}
+    touched = False
+    for rate in entry.rates:
+        card = stored.pop((rate["kind"], rate["valid_from"]), None)
+        if card is None:
+            outlet.rate_cards.append(RateCard(**rate))
+            changes.rates_added.append(_card_label(outlet.name, rate))
+            touched = True
+            continue
+        different = [k for k, v in rate.items() if getattr(card, k) != v]
+        for key in different:
+            setattr(card, key, rate[key])
+        if different:
+            changes.rates_updated.append(
+                f"{_card_label(outlet.name, card)} ({', '.join(different)})"
+            )
+            touched = True
+    if prune:
+        for card in stored.values():
+            outlet.rate_cards.remove(card)
+            changes.rates_removed.append(_card_label(outlet.name, card))
+            touched = True
+    return touched
+
+
+def import_registry(session: Session, path: Path | str, *, prune: bool = False) -> RegistryChanges:
+    """Add or update outlets and rate cards from a registry CSV, by outlet name; the caller commits.
+
+    Importing the same file twice changes nothing the second time. Outlets absent from the file
+    are kept; a rate card is identified by its outlet, kind and start date. With ``prune``, the
+    rate cards of the listed outlets that the file no longer lists are removed. Rows that cannot
+    be read are skipped and reported.
+
+    :raises RegistryError: when the file lacks the ``name`` or ``medium`` column.
+    """
+    entries, errors, columns = _parse(Path(path))
+    changes = RegistryChanges(source=str(path), errors=errors)
+    has_rates = "ad_rate_eur" in columns
+    stored = {
+        o.name: o for o in session.scalars(select(Outlet).options(selectinload(Outlet.rate_cards)))
+    }
+    for entry in entries:
+        outlet = stored.get(entry.name)
+        if outlet is None:
+            session.add(_new_outlet(entry))
+            changes.added.append(entry.name)
+            changes.rates_added += [_card_label(entry.name, r) for r in entry.rates]
+            continue
+        different = [k for k, v in entry.fields.items() if getattr(outlet, k) != v]
+        for key in different:
+            setattr(outlet, key, entry.fields[key])
+        touched = has_rates and _sync_rates(outlet, entry, prune, changes)
+        if different:
+            changes.updated[entry.name] = different
+        if not different and not touched:
+            changes.unchanged += 1
+    session.flush()
+    return changes
 
 
 def outlet_for_url(session: Session, url: str) -> Outlet | None:

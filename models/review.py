@@ -9,6 +9,7 @@ from .base import CoverageStatus, Medium, utcnow
 from .coverage import Coverage, CoverageCampaign, Story
 from .label import add_label
 from .user import User
+from .valuation import apply_valuation
 
 REVIEW_REASON = "set in the review by"  # medium reasons starting so were chosen by a person
 
@@ -76,7 +77,7 @@ def decide(session: Session, coverage_id: int, decision: str, user: User) -> Cov
     return coverage
 
 
-def set_medium(session: Session, coverage_id: int, medium: str, user: User) -> Coverage:
+def set_medium(session: Session, coverage_id: int, medium: str, user: User, rules=None) -> Coverage:
     """Correct a clip's medium; the correction is kept as a label and survives re-analysis.
 
     :raises ReviewError: for an unknown clip or medium.
@@ -92,4 +93,5 @@ def set_medium(session: Session, coverage_id: int, medium: str, user: User) -> C
     coverage.medium = chosen
     coverage.medium_reason = f"{REVIEW_REASON} {user.username}"
     add_label(session, coverage, "medium", {"medium": chosen.value}, predicted, user)
+    apply_valuation(session, coverage, rules)  # another medium, another formula
     return coverage

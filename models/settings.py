@@ -67,6 +67,32 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("process_interval", "60", "Seconds between two NLP batches in the scheduler.", int),
     Setting("source_check_interval", "60", "Seconds between two looks for sources due.", int),
     Setting("snapshot_days", "365", "Days the HTML snapshot of a clip is kept (0: forever).", int),
+    Setting(
+        "web_article_share",
+        "0.0002",
+        "Share of an outlet's monthly visits that view one web article.",
+        float,
+    ),
+    Setting(
+        "web_impressions_per_view", "1", "Ad impressions counted per article view (web AVE).", float
+    ),
+    Setting("weeks_per_month", "4.33", "Turns visits per week into visits per month.", float),
+    Setting(
+        "broadcast_reach_share",
+        "0.1",
+        "Audience of one TV/radio passage as a share of the daily reach.",
+        float,
+    ),
+    Setting(
+        "print_page_area_cm2",
+        "897",
+        "Printable page area, to turn cm² into a page fraction.",
+        float,
+    ),
+    Setting("ave_multiplier", "1", "Multiplier on every AVE; other than 1 shows a warning.", float),
+    Setting(
+        "rate_age_warning_years", "5", "Warn when the rate card is this many years older.", int
+    ),
     Setting("seed_example", "true", "Set up the Bassin minier example on a new database.", bool),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
 )
@@ -88,6 +114,11 @@ def _convert(setting: Setting, raw: str):
             return int(raw)
         except ValueError:
             raise SettingsError(f"{setting.env} must be a whole number, not {raw!r}.") from None
+    if setting.type is float:
+        try:
+            return float(raw.replace(",", "."))
+        except ValueError:
+            raise SettingsError(f"{setting.env} must be a number, not {raw!r}.") from None
     return raw
 
 
@@ -115,6 +146,13 @@ class Settings:
     process_interval: int
     source_check_interval: int
     snapshot_days: int
+    web_article_share: float
+    web_impressions_per_view: float
+    weeks_per_month: float
+    broadcast_reach_share: float
+    print_page_area_cm2: float
+    ave_multiplier: float
+    rate_age_warning_years: int
     seed_example: bool
     log_level: str
 

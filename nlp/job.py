@@ -14,10 +14,11 @@ from spacy.language import Language
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models import Campaign, Coverage, CoverageStatus, Medium, Tone, utcnow
+from models import Campaign, Coverage, CoverageStatus, Medium, Outlet, Tone, utcnow
 from models.campaign import DEFAULT_TERRITORY
 from models.coverage import CoverageCampaign, claim_pending, claim_stale
 from models.review import REVIEW_REASON
+from models.valuation import ValuationRules, apply_valuation
 
 from .pipeline import ClipAnalysis, ClipInput, analyze
 
@@ -45,6 +46,7 @@ def clip_context(coverage: Coverage) -> dict:
         "source_kind": (coverage.medium_hints or {}).get("source_kind"),
         "medium_hints": coverage.medium_hints or {},
         "url": coverage.url,
+        "outlet_needs_review": bool(outlet and outlet.needs_review),
         "territory": campaigns[0].territory if campaigns else DEFAULT_TERRITORY,
         "key_messages": [
             {"label": m.label, "phrasings": list(m.phrasings)}
@@ -60,7 +62,7 @@ def _load(session, ids: list[int], token: str) -> list[Coverage]:
             select(Coverage)
             .where(Coverage.id.in_(ids), Coverage.claim_token == token)
             .options(
-                selectinload(Coverage.outlet),
+                selectinload(Coverage.outlet).selectinload(Outlet.rate_cards),
                 selectinload(Coverage.campaign_links)
                 .selectinload(CoverageCampaign.campaign)
                 .selectinload(Campaign.key_messages),
@@ -85,7 +87,9 @@ def _write(clip: Coverage, result: ClipAnalysis, now) -> None:
     clip.claim_token = None
 
 
-def process_batch(sessions, nlp: Language, batch_size: int, token: str) -> tuple[int, int]:
+def process_batch(
+    sessions, nlp: Language, batch_size: int, token: str, rules: ValuationRules | None = None
+) -> tuple[int, int]:
     """Claim and analyse one batch; return (clips processed, clips found relevant).
 
     Pending clips come first and move to ``new``; then clips whose campaign changed its
@@ -112,6 +116,7 @@ def process_batch(sessions, nlp: Language, batch_size: int, token: str) -> tuple
             if again and clip.medium is not None and (chosen or clip.status != CoverageStatus.NEW):
                 result.medium, result.medium_reason = clip.medium.value, clip.medium_reason
             _write(clip, result, now)
+            apply_valuation(session, clip, rules)  # the medium just chosen picks the formula
             if not again:
                 clip.status = CoverageStatus.NEW
             clip.stale_analysis = False
@@ -120,13 +125,17 @@ def process_batch(sessions, nlp: Language, batch_size: int, token: str) -> tuple
 
 
 def process_pending(
-    sessions, nlp: Language, batch_size: int = 32, max_batches: int | None = None
+    sessions,
+    nlp: Language,
+    batch_size: int = 32,
+    max_batches: int | None = None,
+    rules: ValuationRules | None = None,
 ) -> ProcessStats:
-    """Analyse pending clips batch after batch until none is left (or ``max_batches``)."""
+    """Analyse (and value) pending clips batch after batch until none is left."""
     token = uuid.uuid4().hex
     stats = ProcessStats()
     while max_batches is None or stats.batches < max_batches:
-        processed, relevant = process_batch(sessions, nlp, batch_size, token)
+        processed, relevant = process_batch(sessions, nlp, batch_size, token, rules)
         if not processed:
             break
         stats.processed += processed

@@ -102,6 +102,9 @@ def analyze(
         docs = list(nlp.pipe(docs, batch_size=batch_size))
     content = content_pipes(nlp)
     chosen = [d for d in docs if content_for_all or d._.retombees_relevant]
+    for doc in chosen:  # the tone weighs the sentences naming the territory found by triage
+        found = [e["term"] for e in doc._.retombees_territory_evidence if e["weight"] > 0]
+        doc._.retombees_context = {**doc._.retombees_context, "territory_terms": found}
     if content and chosen:
         with nlp.select_pipes(enable=content):
             list(nlp.pipe(chosen, batch_size=batch_size))

@@ -20,7 +20,7 @@ from models.snapshots import decompress, snapshot_of
 
 from .auth import permission_required
 from .reasons import translate_reason
-from .session import db
+from .session import db, valuation_rules
 
 bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
@@ -82,7 +82,7 @@ def new():
                 surface_cm2=_float(by_hand.surface_cm2.data),
                 campaign=session.get(Campaign, by_hand.campaign.data or 0),
             )
-            clip = add_clip_by_hand(session, entry)
+            clip = add_clip_by_hand(session, entry, valuation_rules())
             session.commit()
             flash(_("Clip added and confirmed."), "success")
             return redirect(url_for("coverage.show", coverage_id=clip.id))

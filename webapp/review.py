@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from models.review import ReviewError, decide, review_count, review_queue, set_medium
 
 from .auth import permission_required
-from .session import db
+from .session import db, valuation_rules
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 PAGE_SIZE = 50
@@ -52,7 +52,9 @@ def decide_clip(coverage_id: int, decision: str):
 def correct_medium(coverage_id: int):
     session = db()
     try:
-        clip = set_medium(session, coverage_id, request.form.get("medium", ""), current_user)
+        clip = set_medium(
+            session, coverage_id, request.form.get("medium", ""), current_user, valuation_rules()
+        )
     except ReviewError as exc:
         abort(404 if "No clip" in str(exc) else 400, description=str(exc))
     session.commit()

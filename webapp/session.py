@@ -15,3 +15,10 @@ def close_session(_exc=None) -> None:
     session = g.pop("db", None)
     if session is not None:
         session.close()
+
+
+def valuation_rules():
+    """The valuation rules of this deployment's settings."""
+    from models.valuation import ValuationRules
+
+    return ValuationRules.from_settings(current_app.extensions["retombees_settings"])

@@ -1,5 +1,5 @@
 """Retombées spaCy components; importing this package registers their factories."""
 
-from . import medium, territory
+from . import key_messages, medium, territory, tone
 
-__all__ = ["medium", "territory"]
+__all__ = ["key_messages", "medium", "territory", "tone"]

@@ -1,0 +1,172 @@
+"""``retombees report``: the campaign totals the dashboard shows (see docs/valuation.md)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from datetime import date, datetime
+
+import click
+
+from models import CoverageStatus
+from models.campaign import campaign_by_slug
+from models.reach import fmt
+from models.reports import campaign_report
+from models.valuation import ValuationRules
+
+from .common import clear_errors, echo_json, prepare, settings_from_env
+
+STATUSES = ("confirmed", "new", "rejected", "all")
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def _eur(amount: float) -> str:
+    return f"{amount:,.2f}".replace(",", " ")
+
+
+def _percent(share: float | None) -> str:
+    return "-" if share is None else f"{fmt(share * 100, 1)} %"
+
+
+def _table(report: dict) -> list[str]:
+    """Write the report as plain-text tables for a terminal."""
+    filters = report["filters"]
+    scope = f"campaign {filters['campaign']}" if filters["campaign"] else "all campaigns"
+    period = f"{filters['from'] or '…'} to {filters['to'] or '…'}"
+    lines = [f"Coverage ({filters['status']}, {scope}, {period}): {report['total']} clips", ""]
+    lines.append(f"{'medium':<10}{'clips':>7}{'reach':>15}{'AVE (EUR)':>16}")
+    for medium, values in report["value_by_medium"].items():
+        lines.append(
+            f"{medium:<10}{values['total']:>7}{fmt(values['reach']):>15}"
+            f"{_eur(values['ave_eur']):>16}"
+        )
+    lines.append(
+        f"{'total':<10}{report['total']:>7}{fmt(report['reach']):>15}{_eur(report['ave_eur']):>16}"
+    )
+    lines += ["", f"Reach: {report['reach_note']}.", f"AVE: {report['ave_note']}.", ""]
+    for title, key in (("month", "by_month"), ("scope", "by_scope")):
+        lines.append(f"{'by ' + title:<14}{'clips':>7}{'reach':>15}{'AVE (EUR)':>16}")
+        for name, values in report[key].items():
+            lines.append(
+                f"{name:<14}{values['total']:>7}{fmt(values['reach']):>15}"
+                f"{_eur(values['ave_eur']):>16}"
+            )
+        lines.append("")
+    size = report["size"]
+    lines.append(
+        f"Size: {fmt(size['press_pages'], 2)} print pages, {fmt(size['tv_seconds'])} s of TV, "
+        f"{fmt(size['radio_seconds'])} s of radio"
+    )
+    penetration = report["message_penetration"]
+    lines.append(
+        f"Message penetration: {_percent(penetration['any'])} of clips carry a key message"
+    )
+    for label, values in penetration["by_message"].items():
+        lines.append(f"  {label}: {_percent(values['share'])} ({values['clips']} clips)")
+    tone = report["tone"]
+    index = report["tone_index"]
+    lines.append(
+        f"Tone index: {'-' if index is None else f'{index:+.2f}'} ({tone['positive']} positive, "
+        f"{tone['neutral']} neutral, {tone['negative']} negative, {tone['unknown']} unknown)"
+    )
+    prominence = report["prominence"]
+    score = prominence["score"]
+    lines.append(
+        f"Prominence score: {'-' if score is None else f'{score:+.2f}'} (title "
+        f"{prominence['title']}, lead {prominence['lead']}, body {prominence['body']}, "
+        f"unknown {prominence['unknown']})"
+    )
+    sov = report["share_of_voice"]
+    if sov:
+        others = ", ".join(f"{b['slug']} {b['clips']}" for b in sov["benchmarks"])
+        lines.append(
+            f"Share of voice: {_percent(sov['share'])} of clips, {_percent(sov['share_of_reach'])}"
+            f" of reach ({sov['campaign']['clips']} clips against {others})"
+        )
+    estimated = report["estimated_share"]
+    lines.append(
+        f"Resting on ESTIMATED figures: {_percent(estimated['reach'])} of the reach, "
+        f"{_percent(estimated['ave'])} of the AVE"
+    )
+    if report["warnings"]:
+        lines += ["", "Warnings:"] + [f"  - {w}" for w in report["warnings"]]
+    return lines
+
+
+def build_report(
+    campaign: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    status: str,
+    benchmarks: tuple[str, ...],
+    quiet: bool,
+) -> dict:
+    """Open the database and compute the report for the command's options."""
+    settings = settings_from_env()
+    # First-run messages (administrator password) must not break the one JSON object.
+    with contextlib.redirect_stdout(sys.stderr) if quiet else contextlib.nullcontext():
+        sessions = prepare(settings)
+    with sessions() as session:
+        ids = []
+        for slug in (campaign, *benchmarks):
+            if slug is None:
+                ids.append(None)
+                continue
+            found = campaign_by_slug(session, slug)
+            if found is None:
+                raise click.ClickException(f"No campaign has the slug {slug!r}.")
+            ids.append(found.id)
+        return campaign_report(
+            session,
+            ids[0],
+            date_from,
+            date_to,
+            None if status == "all" else CoverageStatus(status),
+            ValuationRules.from_settings(settings),
+            ids[1:],
+        )
+
+
+@click.command("report")
+@click.option("--campaign", metavar="SLUG", help="Campaign (its sub-campaigns included).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
+@click.option(
+    "--status",
+    type=click.Choice(STATUSES),
+    default="confirmed",
+    show_default=True,
+    help="Review status counted; all = new, confirmed and rejected.",
+)
+@click.option(
+    "--benchmark",
+    "benchmarks",
+    metavar="SLUG",
+    multiple=True,
+    help="Campaign to compare with for the share of voice (repeatable).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def report_command(
+    campaign: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    status: str,
+    benchmarks: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Print a campaign's totals: clips by medium, month and scope, reach, AVE, AMEC metrics."""
+    if benchmarks and not campaign:
+        raise click.UsageError("--benchmark needs --campaign.")
+    if date_from and date_to and date_to < date_from:
+        raise click.UsageError("--to is before --from.")
+    report = clear_errors(build_report)(
+        campaign, _day(date_from), _day(date_to), status, benchmarks, as_json
+    )
+    if as_json:
+        echo_json(report)
+    else:
+        for line in _table(report):
+            click.echo(line)
