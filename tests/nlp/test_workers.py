@@ -11,8 +11,25 @@ from models import Campaign, Coverage, CoverageCampaign, CoverageStatus
 from models.db import open_database
 from tests.conftest import make_settings
 
-CLIPS = 1200  # enough work for both workers, whichever finishes loading first
+CLIPS = 1200
 TEXT = "À Oignies, le 9-9bis du bassin minier accueille une exposition sur les mineurs."
+# A worker process as `retombees process` runs it, started on a signal so that both workers
+# compete from the first batch (loading the pipeline takes seconds and varies).
+WORKER = """
+import json, sys, time
+from pathlib import Path
+from models import Settings
+from models.db import open_database
+from nlp.job import process_pending
+from nlp.pipeline import load_pipeline
+settings = Settings.from_env()
+_engine, sessions = open_database(settings)
+nlp = load_pipeline()
+print("ready", flush=True)
+while not Path(sys.argv[1]).exists():
+    time.sleep(0.05)
+print(json.dumps(process_pending(sessions, nlp, settings.process_batch).as_json()), flush=True)
+"""
 
 
 def test_two_worker_processes_never_analyse_a_clip_twice(tmp_path, postgres_url):
@@ -29,10 +46,11 @@ def test_two_worker_processes_never_analyse_a_clip_twice(tmp_path, postgres_url)
             )
             for i in range(CLIPS)
         )
+    go = tmp_path / "go"
     env = {**os.environ, **settings.to_env()}
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "cli", "process"],
+            [sys.executable, "-c", WORKER, str(go)],
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -40,6 +58,9 @@ def test_two_worker_processes_never_analyse_a_clip_twice(tmp_path, postgres_url)
         )
         for _ in range(2)
     ]
+    for worker in workers:
+        assert worker.stdout.readline().strip() == "ready", worker.stderr.read()[-2000:]
+    go.touch()
     results = [w.communicate(timeout=300) for w in workers]
     assert [w.returncode for w in workers] == [0, 0], [err[-2000:] for _out, err in results]
     counts = [json.loads(out.strip().splitlines()[-1])["processed"] for out, _err in results]
