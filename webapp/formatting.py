@@ -1,7 +1,7 @@
 """Template filters: dates and numbers in the user's language, labels for enumerations."""
 
 from flask import Flask
-from flask_babel import format_datetime, format_decimal, get_locale
+from flask_babel import format_currency, format_datetime, format_decimal, get_locale
 from flask_babel import lazy_gettext as _l
 
 MEDIUM_LABELS = {
@@ -24,6 +24,11 @@ STATUS_LABELS = {
     "confirmed": _l("Confirmed"),
     "rejected": _l("Rejected"),
 }
+TONE_LABELS = {
+    "positive": _l("Positive"),
+    "neutral": _l("Neutral"),
+    "negative": _l("Negative"),
+}
 KIND_LABELS = {
     "feed": _l("RSS/Atom feed"),
     "podcast": _l("Podcast"),
@@ -40,6 +45,10 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(label(HEALTH_LABELS), "health_label")
     app.add_template_filter(label(STATUS_LABELS), "status_label")
     app.add_template_filter(label(KIND_LABELS), "kind_label")
+    app.add_template_filter(label(TONE_LABELS), "tone_label")
+    app.add_template_filter(
+        lambda n: format_currency(n, "EUR", format="#,##0 ¤") if n is not None else "—", "euros"
+    )
     app.add_template_filter(
         lambda d: format_datetime(d, "d MMM yyyy HH:mm") if d else "—", "datetime"
     )

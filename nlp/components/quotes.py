@@ -428,11 +428,12 @@ class _Analysis:
     # ---- structure
     def _quotes(self) -> list[_Quote]:
         starts = [t.idx for t in self.doc]
+        text = self.doc.text  # built anew at each access
         quotes = []
-        for a, b in find_quote_marks(self.doc.text):
+        for a, b in find_quote_marks(text):
             o, c = bisect_right(starts, a) - 1, bisect_right(starts, b) - 1
             if c > o:
-                quotes.append(_Quote(o, c, a + 1, self.doc.text[a + 1 : b]))
+                quotes.append(_Quote(o, c, a + 1, text[a + 1 : b]))
         for q in quotes:
             self._incise(q)
         return quotes

@@ -158,12 +158,14 @@ class Summarizer:
         title = _stems(ctx.get("title") or "")
         terms = [_fold(t) for t in ctx.get("key_terms") or [] if t.strip()]
         lines = text.split("\n")
+        usable: dict[int, bool] = {}
         candidates = []
         for a, b, line in split_sentences(text):
+            if line not in usable:
+                usable[line] = self._usable_line(lines[line], title)
             sentence = re.sub(r"\s+", " ", text[a:b]).strip(" -–—•")
-            stems = _stems(sentence)
-            if self._keep(sentence, lines[line], stems, title):
-                candidates.append(_Candidate(len(candidates), sentence, line, stems))
+            if usable[line] and self._keep(sentence):
+                candidates.append(_Candidate(len(candidates), sentence, line, _stems(sentence)))
         if not candidates:
             return ""
         frequency: dict[str, int] = {}
@@ -175,27 +177,31 @@ class Summarizer:
             c.score = self._score(c, title, terms, frequency, top)
         return self._select(candidates)
 
-    def _keep(self, sentence: str, line: str, stems: list[str], title: list[str]) -> bool:
-        words = re.findall(r"\w+", sentence)
-        if len(words) < self.min_words or NOISE.search(sentence) or FURNITURE.search(line):
+    @staticmethod
+    def _usable_line(line: str, title: list[str]) -> bool:
+        """Tell a paragraph of the text from page furniture, a caption, a heading, the title."""
+        if FURNITURE.search(line):
             return False
-        if CAPTION_END.search(line) and len(line.split()) < 40:
+        size = len(line.split())
+        if CAPTION_END.search(line) and size < 40:
             return False  # a photo caption: "… Paris - 2 février 2019"
+        if not _finished(line) and size < 20:
+            return False  # a heading, a form label: a short line without an end mark
+        stems = _stems(line)
+        # the title repeated as a line of the text ("La fin des trottinettes…")
+        return not (title and _overlap(stems, title) >= 0.8 and len(stems) <= len(title) + 4)
+
+    def _keep(self, sentence: str) -> bool:
+        words = re.findall(r"\w+", _fold(sentence))
+        if len(words) < self.min_words or NOISE.search(sentence):
+            return False
         letters = [c for c in sentence if c.isalpha()]
         if sum(c.isupper() for c in letters) > 0.6 * len(letters):
             return False  # "DONNEZ, PARTAGEZ…", a heading in capitals
         if not sentence[0].isupper() and not sentence[0].isdigit() and sentence[0] not in '«“"':
             return False  # a list item or a fragment: "appel à la grève le 24 septembre"
-        if not _finished(line) and len(line.split()) < 20:
-            return False  # a heading, a form label: a short line without an end mark
-        french = sum(_fold(w) in STOPWORDS for w in words)
-        if french < 0.15 * len(words):
-            return False  # an embedded post in another language, a list of names
-        line_stems = _stems(line)
-        # the title repeated as a line of the text ("La fin des trottinettes…")
-        return not (
-            title and _overlap(line_stems, title) >= 0.8 and len(line_stems) <= len(title) + 4
-        )
+        # an embedded post in another language, a list of names
+        return sum(w in STOPWORDS for w in words) >= 0.15 * len(words)
 
     def _score(
         self, c: _Candidate, title: list[str], terms: list[str], frequency: dict, top: int
