@@ -104,7 +104,11 @@ def analyze(
     chosen = [d for d in docs if content_for_all or d._.retombees_relevant]
     for doc in chosen:  # the tone weighs the sentences naming the territory found by triage
         found = [e["term"] for e in doc._.retombees_territory_evidence if e["weight"] > 0]
-        doc._.retombees_context = {**doc._.retombees_context, "territory_terms": found}
+        doc._.retombees_context = {
+            **doc._.retombees_context,
+            "territory_terms": found,
+            "key_terms": found,  # the summary prefers sentences naming the territory
+        }
     if content and chosen:
         with nlp.select_pipes(enable=content):
             list(nlp.pipe(chosen, batch_size=batch_size))

@@ -13,6 +13,10 @@ a quotation: "selon X, …", "pour X, …", "X <verb> que …", "…, <verb> X",
 Speakers: a PER entity (named by its longest mention), a pronoun or a description ("l'élu",
 "la toxicologue") resolved to a person named before, an organisation, or an anonymous source
 ("un proche du ministre"). The role is the apposition at a mention of the person.
+
+Output: ``doc._.retombees_quotes = [{"text", "speaker", "role", "kind"}]`` in the order of the
+text; ``speaker`` and ``role`` are None when unknown, ``kind`` is "direct" (the words between the
+marks) or "reported" (the reported clause, to show without quote marks).
 """
 
 from __future__ import annotations
@@ -242,6 +246,12 @@ class _Analysis:
     def _caps(self, i: int) -> bool:
         return i < self.n and self.doc[i].text[:1].isupper()
 
+    def _name_part(self, j: int) -> bool:
+        """Tell whether token ``j`` goes on with a name ("Artem", the "-" of "Parent-Massin")."""
+        if self.low[j] == "-":
+            return self._caps(j + 1)
+        return self.pos[j] == "PROPN" and self._caps(j)
+
     def _find_people(self) -> None:
         """Find person names: PER entities cleaned up, and "le maire Artem Kobzar" it missed."""
         spans: list[tuple[int, int]] = []
@@ -256,16 +266,7 @@ class _Analysis:
             if not cue or nxt in taken or self.low[nxt] in HONORIFICS:
                 continue
             j = nxt
-            while (
-                j < self.n
-                and j not in taken
-                and (
-                    self.pos[j] == "PROPN"
-                    and self._caps(j)
-                    or self.low[j] == "-"
-                    and self._caps(j + 1)
-                )
-            ):
+            while j < self.n and j not in taken and self._name_part(j):
                 j += 1
             if j > nxt and j not in taken:
                 spans.append((nxt, j))
@@ -504,12 +505,8 @@ class _Analysis:
             w, p = self.low[k], self.pos[k]
             if w in STOPS or w in RELATIVES or w in WEEKDAYS or self.doc[k].is_space:
                 break
-            if (
-                p == "AUX"
-                or (p == "VERB" and w not in self.lex.roles)
-                or p == "ADP"
-                and w not in LINKS
-            ):
+            verb = p == "AUX" or (p == "VERB" and w not in self.lex.roles)  # "chargée de"
+            if verb or (p == "ADP" and w not in LINKS):
                 break
             if k > j and p == "DET" and self.low[k - 1] not in LINKS:
                 break  # "les autorités locales | ce vendredi"
@@ -547,18 +544,11 @@ class _Analysis:
                 return Speaker(self.name(i), person=True)  # not "un proche de Pierre Moscovici"
         head = next((i for i in range(j, k) if low[i] not in DETS and self.pos[i] != "ADJ"), j)
         definite = words[0] in DEFINITE
-        named = self.person_at.get(k + 1, (-1, -1))
-        closed = self.low[named[1]] in ENDS | {",", ""}
-        if (
-            low[k] == ","
-            and named[0] == k + 1
-            and definite
-            and low[head] in self.lex.roles
-            and closed
-        ):
+        role = low[head] in self.lex.roles
+        if role and definite and self._apposed_name(k):
             return Speaker(self.name(k + 1), person=True)  # "le porte-parole du Kremlin, X,"
         text = self.doc[j:k].text
-        if low[head] in self.lex.roles:
+        if role:
             found = self._describe(j, k, at) if definite else None
             return found or Speaker(text, strong=False)
         ent = self.ent_span.get(j + (low[j] in DETS))
@@ -583,6 +573,11 @@ class _Analysis:
             return Speaker(text)
         return Speaker(text, strong=False)
 
+    def _apposed_name(self, k: int) -> bool:
+        """Tell ", Dmitri Peskov," (a name set off by commas) at ``k`` from a new clause."""
+        start, end = self.person_at.get(k + 1, (-1, -1))
+        return self.low[k] == "," and start == k + 1 and self.low[end] in ENDS | {",", ""}
+
     def _describe(self, j: int, k: int, at: int) -> Speaker | None:
         """Resolve "la toxicologue", "le ministre de la Santé" to a person named in the text."""
         wanted = {_fold(w) for w in self.low[j:k] if w not in DETS | LINKS}
@@ -598,15 +593,9 @@ class _Analysis:
         wanted_gender = gender.get(self.low[j]) or next(
             (self.lex.roles[w] for w in self.low[j:k] if self.lex.roles.get(w)), None
         )
-        return (
-            self.closest_person(at, wanted_gender, with_role=True)
-            or self.closest_person(at, wanted_gender)
-            or (
-                self._next_person(at, wanted_gender)
-                if not any(p < at for p, *_ in self.events)
-                else None
-            )
-        )
+        # someone given a role is likelier than a name in passing ("explique l'élu")
+        found = self.closest_person(at, wanted_gender, with_role=True)
+        return found or self._antecedent(at, wanted_gender)
 
     def closest_person(
         self, at: int, gender: str | None = None, with_role: bool = False
@@ -647,6 +636,7 @@ class _Analysis:
         return close[-1] if close else None
 
     def add_event(self, at: int, speaker: Speaker) -> None:
+        """Record that ``speaker`` spoke at ``at``: an antecedent for the next "il" or "elle"."""
         insort(self.events, (at, speaker.name, speaker.person, False))
 
     # ---- attribution around a verb
@@ -954,6 +944,7 @@ class _Analysis:
 
     # ---- everything
     def run(self) -> list[dict]:
+        """Return the verbatims of the document, sentence by sentence, in the order of the text."""
         items: list[tuple[int, str, Speaker | None, str]] = []
         pending: list[tuple[int, _Quote]] = []
         by_sentence: dict[tuple[int, int], list[_Quote]] = {}
@@ -1006,7 +997,7 @@ def _dedupe(items: list) -> list:
         covers = [
             j
             for j, other in enumerate(keys)
-            if j != i and keys[i] in other and (len(other) > len(keys[i]) or j < i)
+            if j != i and f" {keys[i]} " in f" {other} " and (len(other) > len(keys[i]) or j < i)
         ]
         if covers and (item[2] is None or any(items[j][2] is not None for j in covers)):
             continue

@@ -37,10 +37,12 @@ NOISE = re.compile(
     re.IGNORECASE,
 )
 # Page furniture: a line with one of these (a credit, a form, a paywall) is left out whole.
+# Page furniture. "inscription" alone is not furniture here: the UNESCO listing is an
+# "inscription au patrimoine mondial", so only the sign-up phrasings count.
 FURNITURE = re.compile(
-    r"©|\bcr[ée]dits? ?photos?\b|newsletter|abonnez|abonné|inscri(vez|ption)|cookie|partager"
-    r"|cliquez|désabonner|courriels?\b|formulaire|tous droits réservés|pour lire la suite"
-    r"|offre découverte|connectez-vous|créez votre compte",
+    r"©|\bcr[ée]dits? ?photos?\b|newsletter|abonnez|abonné|inscrivez"
+    r"|inscription (?:à|a) (?:la|notre)|cookie|partager|cliquez|désabonner|courriels?\b|formulaire|tous droits réservés"
+    r"|pour lire la suite|offre découverte|connectez-vous|créez votre compte",
     re.IGNORECASE,
 )
 MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"

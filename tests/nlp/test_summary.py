@@ -141,3 +141,14 @@ def test_sentences_are_not_cut_at_titles_nor_inside_quotes():
         " « Là-dessus, notre désaccord est total. La CGT a des solutions », souligne-t-elle.",
         " Fin.",
     ]
+
+
+def test_a_paragraph_about_the_unesco_inscription_is_not_page_furniture(pipeline):
+    text = (
+        "À Loos-en-Gohelle, les habitants sont fiers de leur bassin minier depuis longtemps. "
+        "L'image du territoire a changé depuis l'inscription au patrimoine mondial de l'Unesco. "
+        "Les visiteurs affluent sur les terrils chaque week-end de printemps."
+    )
+    result = summarize(pipeline, text)
+    assert result.startswith("À Loos-en-Gohelle, les habitants sont fiers")
+    assert "inscription au patrimoine mondial" in result
