@@ -41,8 +41,9 @@ NOISE = re.compile(
 # "inscription au patrimoine mondial", so only the sign-up phrasings count.
 FURNITURE = re.compile(
     r"©|\bcr[ée]dits? ?photos?\b|newsletter|abonnez|abonné|inscrivez"
-    r"|inscription (?:à|a) (?:la|notre)|cookie|partager|cliquez|désabonner|courriels?\b|formulaire|tous droits réservés"
-    r"|pour lire la suite|offre découverte|connectez-vous|créez votre compte",
+    r"|inscription (?:à|a) (?:la|notre)|cookie|partager|cliquez|désabonner|courriels?\b"
+    r"|formulaire|tous droits réservés|pour lire la suite|offre découverte|connectez-vous"
+    r"|créez votre compte",
     re.IGNORECASE,
 )
 MONTHS = "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
