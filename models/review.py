@@ -95,3 +95,32 @@ def set_medium(session: Session, coverage_id: int, medium: str, user: User, rule
     add_label(session, coverage, "medium", {"medium": chosen.value}, predicted, user)
     apply_valuation(session, coverage, rules)  # another medium, another formula
     return coverage
+
+
+def correct_key_message(
+    session: Session,
+    coverage_id: int,
+    label: str,
+    present: bool,
+    user: User,
+    sentence: str | None = None,
+) -> Coverage:
+    """Add a key message the analysis missed, or remove one it found wrongly; kept as a label.
+
+    :raises ReviewError: for an unknown clip, or a message its campaigns do not have.
+    """
+    coverage = session.get(Coverage, coverage_id)
+    if coverage is None:
+        raise ReviewError(f"No clip {coverage_id}.")
+    labels = {m.label for campaign in coverage.campaigns for m in campaign.key_messages}
+    if label not in labels:
+        raise ReviewError(f"Unknown key message {label!r}.")
+    found = [m for m in coverage.key_messages or [] if m.get("label") == label]
+    predicted = {"label": label, "present": bool(found)}
+    kept = [m for m in coverage.key_messages or [] if m.get("label") != label]
+    if present:
+        kept.append({"label": label, "sentence": sentence or "", "score": 1.0, "method": "review"})
+    coverage.key_messages = kept
+    value = {"label": label, "present": present, "sentence": sentence or None}
+    add_label(session, coverage, "key_message", value, predicted, user)
+    return coverage

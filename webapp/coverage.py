@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
@@ -104,7 +104,9 @@ def _clip(coverage_id: int) -> Coverage:
         options=[
             selectinload(Coverage.outlet),
             selectinload(Coverage.snapshot),
-            selectinload(Coverage.campaign_links).selectinload(CoverageCampaign.campaign),
+            selectinload(Coverage.campaign_links)
+            .selectinload(CoverageCampaign.campaign)
+            .selectinload(Campaign.key_messages),
         ],
     )
     if clip is None:
@@ -115,7 +117,15 @@ def _clip(coverage_id: int) -> Coverage:
 @bp.get("/<int:coverage_id>")
 @login_required
 def show(coverage_id: int):
-    return render_template("coverage/show.html", clip=_clip(coverage_id))
+    clip = _clip(coverage_id)
+    found = {m.get("label") for m in clip.key_messages or []}
+    messages = [m.label for c in clip.campaigns for m in c.key_messages]
+    return render_template(
+        "coverage/show.html",
+        clip=clip,
+        missing_messages=[label for label in messages if label not in found],
+        can_review=current_user.can("review"),
+    )
 
 
 @bp.get("/<int:coverage_id>/snapshot")

@@ -6,7 +6,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from models.review import ReviewError, decide, review_count, review_queue, set_medium
+from models.review import (
+    ReviewError,
+    correct_key_message,
+    decide,
+    review_count,
+    review_queue,
+    set_medium,
+)
 
 from .auth import permission_required
 from .session import db, valuation_rules
@@ -60,3 +67,24 @@ def correct_medium(coverage_id: int):
     session.commit()
     flash(_("Medium corrected: %(title)s") % {"title": clip.title}, "success")
     return redirect(url_for("review.index", page=request.args.get("page", 1, type=int)))
+
+
+@bp.post("/<int:coverage_id>/message")
+@permission_required("review")
+def correct_message(coverage_id: int):
+    session = db()
+    present = request.form.get("present") == "1"
+    try:
+        correct_key_message(
+            session,
+            coverage_id,
+            request.form.get("label", ""),
+            present,
+            current_user,
+            request.form.get("sentence") or None,
+        )
+    except ReviewError as exc:
+        abort(404 if "No clip" in str(exc) else 400, description=str(exc))
+    session.commit()
+    flash(_("Key messages corrected."), "success")
+    return redirect(url_for("coverage.show", coverage_id=coverage_id))

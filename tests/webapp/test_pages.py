@@ -2,6 +2,8 @@
 
 from datetime import UTC, datetime
 
+from sqlalchemy import select
+
 from models import (
     Campaign,
     Coverage,
@@ -169,3 +171,55 @@ def test_review_decisions_and_medium_corrections_are_kept_as_labels(app, officer
         assert session.get(Coverage, 1).medium == Medium.TV
     campaign = officer_client.get("/campaigns/bassin-minier").get_data(as_text=True)
     assert _row(campaign, "tally-tv") == "1"
+
+
+def test_missed_and_wrong_key_messages_are_corrected_and_labelled(app, officer_client):
+    from models import KeyMessage
+    from models.label import labels
+
+    seed(app, [(CoverageStatus.NEW, Medium.PRESS)])
+    with app.extensions["retombees_sessions"].begin() as session:
+        campaign = session.scalar(select(Campaign))
+        campaign.key_messages = [
+            KeyMessage(label="Fierté des habitants", phrasings=["fiers"]),
+            KeyMessage(label="Changement d'image", phrasings=["image"]),
+        ]
+        session.get(Coverage, 1).key_messages = [
+            {"label": "Changement d'image", "sentence": "…", "score": 1.0, "method": "phrase"}
+        ]
+    page = officer_client.get("/coverage/1").get_data(as_text=True)
+    assert "Ajouter un message manqué" in page and "Fierté des habitants" in page
+    token = csrf_token(officer_client, "/coverage/1")
+    officer_client.post(
+        "/review/1/message",
+        data={
+            "csrf_token": token,
+            "label": "Fierté des habitants",
+            "present": "1",
+            "sentence": "Les habitants en sont fiers.",
+        },
+    )
+    officer_client.post(
+        "/review/1/message",
+        data={
+            "csrf_token": token,
+            "label": "Changement d'image",
+            "present": "0",
+        },
+    )
+    bad = officer_client.post(
+        "/review/1/message",
+        data={
+            "csrf_token": token,
+            "label": "Inconnu",
+            "present": "1",
+        },
+    )
+    assert bad.status_code == 400
+    with app.extensions["retombees_sessions"]() as session:
+        clip = session.get(Coverage, 1)
+        assert [m["label"] for m in clip.key_messages] == ["Fierté des habitants"]
+        assert [(x.task, x.value["label"], x.value["present"]) for x in labels(session)] == [
+            ("key_message", "Fierté des habitants", True),
+            ("key_message", "Changement d'image", False),
+        ]
