@@ -82,7 +82,6 @@ def analyze(slug: str | None, source) -> None:
 def evaluate(components: tuple[str, ...], with_labels: bool, as_json: bool) -> None:
     """Score each analysis component on labelled real text (precision, recall, F1)."""
     from nlp.evaluation.runner import format_table, labels_report, run_all
-
     from nlp.pipeline import load_pipeline
 
     nlp = load_pipeline()
