@@ -38,6 +38,7 @@ class User(Base):
         allowed = {
             "review": {Role.ADMIN, Role.OFFICER},
             "add_coverage": {Role.ADMIN, Role.OFFICER, Role.AGENCY},
+            "edit_registry": {Role.ADMIN, Role.AGENCY},
             "admin": {Role.ADMIN},
         }
         return self.role in allowed.get(action, set())

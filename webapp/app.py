@@ -9,7 +9,7 @@ from flask import Flask, redirect, url_for
 from models import Settings
 from models.db import open_database
 
-from . import auth, campaigns, coverage, errors, reasons, review, sources
+from . import auth, campaigns, coverage, errors, outlets, reasons, review, sources
 from .extensions import babel, csrf, login_manager, select_locale
 from .formatting import register_filters
 from .session import close_session
@@ -47,7 +47,7 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     register_filters(app)
     reasons.register(app)
     app.teardown_appcontext(close_session)
-    for module in (auth, review, sources, campaigns, coverage):
+    for module in (auth, review, sources, campaigns, coverage, outlets):
         app.register_blueprint(module.bp)
     errors.register(app)
 

@@ -140,3 +140,23 @@ def snapshot(coverage_id: int):
     response.headers["Content-Security-Policy"] = SNAPSHOT_POLICY
     response.headers["Cache-Control"] = "private, no-store"
     return response
+
+
+@bp.post("/<int:coverage_id>/value")
+@permission_required("review")
+def override_value(coverage_id: int):
+    """Set (or clear, with an empty amount) a person's AVE for the clip, with the reason."""
+    from models.valuation import set_ave_override
+
+    session = db()
+    clip = _clip(coverage_id)
+    raw = (request.form.get("amount") or "").replace(" ", "").replace(",", ".")
+    try:
+        amount = float(raw) if raw else None
+        set_ave_override(clip, amount, request.form.get("reason", "").strip())
+    except ValueError:
+        flash(_("Give a positive amount in euros and the reason for it."), "error")
+        return redirect(url_for("coverage.show", coverage_id=coverage_id))
+    session.commit()
+    flash(_("Advertising value set by hand."), "success")
+    return redirect(url_for("coverage.show", coverage_id=coverage_id))
