@@ -80,3 +80,25 @@ def test_value_set_by_hand_needs_a_reason(app, officer_client):
         assert clip.ave_override_eur == 1200.5 and clip.ave_override_reason == "Tarif négocié connu"
     page = officer_client.get("/coverage/1").get_data(as_text=True)
     assert "Tarif négocié connu" in page
+
+
+def test_clip_page_marks_a_value_resting_on_estimated_figures(app, officer_client):
+    from models.valuation import apply_valuation
+
+    with app.extensions["retombees_sessions"].begin() as session:
+        seed_outlets(session)
+        outlet = session.scalar(select(Outlet).where(Outlet.name == "La Voix du Nord"))
+        clip = Coverage(
+            url="https://lavoixdunord.fr/b",
+            title="B",
+            outlet=outlet,
+            medium=Medium.PRESS,
+            page_fraction=0.5,
+            status=CoverageStatus.CONFIRMED,
+        )
+        session.add(clip)
+        session.flush()
+        apply_valuation(session, clip)
+        assert clip.ave_eur == 9000  # half of the ESTIMATED 18 000 € page
+    page = officer_client.get("/coverage/1").get_data(as_text=True)
+    assert "Équivalence publicitaire" in page and "estimé" in page
