@@ -173,20 +173,12 @@ def coverage_url_exists(session: Session, canonical: str) -> bool:
     return session.scalar(select(Coverage.id).where(Coverage.url == canonical)) is not None
 
 
-def claim_pending(
-    session: Session, limit: int, token: str, stale_after: timedelta = timedelta(minutes=15)
-) -> list[int]:
-    """Claim up to ``limit`` clips awaiting analysis for the worker ``token``; return their ids.
+def _claim(session: Session, claimable, limit: int, values: dict) -> list[int]:
+    """Set ``values`` on up to ``limit`` claimable clips in one statement; return their ids.
 
     One statement, so that concurrent workers never claim the same clip: PostgreSQL skips rows
-    another worker has locked (``FOR UPDATE SKIP LOCKED``), SQLite serialises writers. Clips
-    claimed longer than ``stale_after`` ago (a worker that died) are claimed again.
+    another worker has locked (``FOR UPDATE SKIP LOCKED``), SQLite serialises writers.
     """
-    now = utcnow()
-    claimable = or_(
-        Coverage.status == CoverageStatus.PENDING,
-        and_(Coverage.status == CoverageStatus.PROCESSING, Coverage.claimed_at < now - stale_after),
-    )
     candidates = (
         select(Coverage.id)
         .where(claimable)
@@ -197,11 +189,27 @@ def claim_pending(
     statement = (
         update(Coverage)
         .where(Coverage.id.in_(candidates), claimable)
-        .values(status=CoverageStatus.PROCESSING, claim_token=token, claimed_at=now)
+        .values(**values)
         .returning(Coverage.id)
         .execution_options(synchronize_session=False)
     )
     return sorted(session.scalars(statement))
+
+
+def claim_pending(
+    session: Session, limit: int, token: str, stale_after: timedelta = timedelta(minutes=15)
+) -> list[int]:
+    """Claim up to ``limit`` clips awaiting analysis for the worker ``token``; return their ids.
+
+    Clips claimed longer than ``stale_after`` ago (a worker that died) are claimed again.
+    """
+    now = utcnow()
+    claimable = or_(
+        Coverage.status == CoverageStatus.PENDING,
+        and_(Coverage.status == CoverageStatus.PROCESSING, Coverage.claimed_at < now - stale_after),
+    )
+    values = {"status": CoverageStatus.PROCESSING, "claim_token": token, "claimed_at": now}
+    return _claim(session, claimable, limit, values)
 
 
 def claim_stale(
@@ -213,21 +221,7 @@ def claim_stale(
         Coverage.stale_analysis.is_(True),
         or_(Coverage.claim_token.is_(None), Coverage.claimed_at < now - stale_after),
     )
-    candidates = (
-        select(Coverage.id)
-        .where(claimable)
-        .order_by(Coverage.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(Coverage)
-        .where(Coverage.id.in_(candidates), claimable)
-        .values(claim_token=token, claimed_at=now)
-        .returning(Coverage.id)
-        .execution_options(synchronize_session=False)
-    )
-    return sorted(session.scalars(statement))
+    return _claim(session, claimable, limit, {"claim_token": token, "claimed_at": now})
 
 
 def mark_campaign_stale(session: Session, campaign_id: int) -> int:
