@@ -160,3 +160,38 @@ def override_value(coverage_id: int):
     session.commit()
     flash(_("Advertising value set by hand."), "success")
     return redirect(url_for("coverage.show", coverage_id=coverage_id))
+
+
+def _number(name: str, kind=float):
+    raw = (request.form.get(name) or "").replace(" ", "").replace(",", ".")
+    return kind(raw) if raw else None
+
+
+@bp.post("/<int:coverage_id>/size")
+@permission_required("review")
+def set_size(coverage_id: int):
+    """Enter a clip's size (broadcast duration, page fraction or surface) and value it again."""
+    from models.valuation import apply_valuation
+
+    session = db()
+    clip = _clip(coverage_id)
+    try:
+        duration, fraction, surface = (
+            _number("duration_s", int),
+            _number("page_fraction"),
+            _number("surface_cm2"),
+        )
+    except ValueError:
+        duration = fraction = surface = -1.0
+    if any(v is not None and v < 0 for v in (duration, fraction, surface)) or (
+        fraction is not None and fraction > 1
+    ):
+        flash(
+            _("The duration, page fraction (0 to 1) and surface must be positive numbers."), "error"
+        )
+        return redirect(url_for("coverage.show", coverage_id=coverage_id))
+    clip.duration_s, clip.page_fraction, clip.surface_cm2 = duration, fraction, surface
+    apply_valuation(session, clip, valuation_rules())
+    session.commit()
+    flash(_("Size saved; reach and value computed again."), "success")
+    return redirect(url_for("coverage.show", coverage_id=coverage_id))

@@ -102,3 +102,27 @@ def test_clip_page_marks_a_value_resting_on_estimated_figures(app, officer_clien
         assert clip.ave_eur == 9000  # half of the ESTIMATED 18 000 € page
     page = officer_client.get("/coverage/1").get_data(as_text=True)
     assert "Équivalence publicitaire" in page and "estimé" in page
+
+
+def test_size_entered_in_the_review_values_the_clip_line_by_line(app, officer_client):
+    with app.extensions["retombees_sessions"].begin() as session:
+        seed_outlets(session)
+        outlet = session.scalar(select(Outlet).where(Outlet.name == "La Voix du Nord"))
+        session.add(
+            Coverage(
+                url="https://lavoixdunord.fr/c",
+                title="C",
+                outlet=outlet,
+                medium=Medium.PRESS,
+                status=CoverageStatus.NEW,
+            )
+        )
+    token = csrf_token(officer_client, "/coverage/1")
+    bad = officer_client.post("/coverage/1/size", data={"csrf_token": token, "page_fraction": "3"})
+    assert bad.status_code == 302
+    officer_client.post("/coverage/1/size", data={"csrf_token": token, "page_fraction": "0,25"})
+    with app.extensions["retombees_sessions"]() as session:
+        clip = session.get(Coverage, 1)
+        assert clip.page_fraction == 0.25 and clip.ave_eur == 4500  # 0.25 × 18 000 €
+    page = officer_client.get("/coverage/1").get_data(as_text=True)
+    assert "0.25 page × 18 000 €" in page and "page price" in page and "wikiwand" in page
