@@ -11,11 +11,11 @@ Run: ``python -m nlp.evaluation.runner --only medium``
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from spacy.language import Language
 
+from .data import read_jsonl
 from .report import Confusion, Report
 
 LABELLED = Path(__file__).resolve().parent.parent / "data" / "labelled"
@@ -30,8 +30,7 @@ def load_examples(path: Path = DEV) -> list[dict]:
 
     :raises ValueError: for a label that is not a medium.
     """
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    examples = [row for row in rows if row.get("task") == "medium"]
+    examples = [row for row in read_jsonl(path) if row.get("task") == "medium"]
     for row in examples:
         if row["label"] not in MEDIA:
             raise ValueError(f"{path.name}: unknown medium {row['label']!r}")

@@ -155,14 +155,9 @@ def _ratio(right: int, total: int) -> str:
 
 
 def _pipeline() -> Language:
-    from .. import components  # noqa: F401  (registers the project's factories)
-    from ..components import quotes  # noqa: F401
     from ..pipeline import load_pipeline
 
-    pipeline = load_pipeline()
-    if COMPONENT not in pipeline.pipe_names:
-        pipeline.add_pipe(COMPONENT)
-    return pipeline
+    return load_pipeline()
 
 
 if __name__ == "__main__":

@@ -103,13 +103,9 @@ def _mean(values: list[int]) -> float:
 
 
 def _pipeline() -> Language:
-    from ..components import summary  # noqa: F401  (registers the factory)
     from ..pipeline import load_pipeline
 
-    pipeline = load_pipeline()
-    if COMPONENT not in pipeline.pipe_names:
-        pipeline.add_pipe(COMPONENT)
-    return pipeline
+    return load_pipeline()
 
 
 if __name__ == "__main__":

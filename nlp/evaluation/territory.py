@@ -11,11 +11,11 @@ Run: ``python -m nlp.evaluation.runner --only territory``
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from spacy.language import Language
 
+from .data import read_jsonl
 from .report import Report, Scores
 
 LABELLED = Path(__file__).resolve().parent.parent / "data" / "labelled"
@@ -33,8 +33,7 @@ def load_examples(path: Path = DEV) -> list[dict]:
 
     :raises ValueError: for a label other than npdc, other, none or unsure.
     """
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    examples = [row for row in rows if row.get("task") == "basin"]
+    examples = [row for row in read_jsonl(path) if row.get("task") == "basin"]
     for row in examples:
         if row["label"] not in (POSITIVE, UNSURE, *NEGATIVE):
             raise ValueError(f"{path.name}: unknown basin label {row['label']!r}")

@@ -20,17 +20,16 @@ from pathlib import Path
 from spacy.language import Language
 
 from ..components.tone import REQUIRES
+from .data import LABELLED_DIR, component_pipeline, read_jsonl
 from .report import Confusion, Report
 
-LABELLED = Path(__file__).resolve().parent.parent / "data" / "labelled" / "tone.jsonl"
+LABELLED = LABELLED_DIR / "tone.jsonl"
 COMPONENT = "retombees_tone"
-SM_PIPES = ("tok2vec", "morphologizer", "parser", "senter", "attribute_ruler", "lemmatizer", "ner")
 
 
 def load_examples(path: Path = LABELLED, split: str | None = None) -> list[dict]:
     """Read the labelled excerpts, optionally one split ("dev" or "test")."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return [row for row in rows if split is None or row["split"] == split]
+    return read_jsonl(path, split)
 
 
 def analyse(pipeline: Language, examples: list[dict]) -> list[tuple[str, float, str]]:
@@ -130,11 +129,7 @@ def calibrate(pipeline: Language, split: str = "dev", path: Path = LABELLED) -> 
 
 def build_pipeline() -> Language:
     """Return fr_core_news_sm with only what the component needs, plus the component."""
-    import spacy
-
-    pipeline = spacy.load("fr_core_news_sm", exclude=[p for p in SM_PIPES if p not in REQUIRES])
-    pipeline.add_pipe(COMPONENT)
-    return pipeline
+    return component_pipeline(COMPONENT, REQUIRES)
 
 
 def main() -> None:
