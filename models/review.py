@@ -17,7 +17,22 @@ DECISIONS = {"confirm": CoverageStatus.CONFIRMED, "reject": CoverageStatus.REJEC
 
 
 class ReviewError(ValueError):
-    """A review action that cannot be applied."""
+    """A review action that cannot be applied (HTTP status 400 when it comes from a request)."""
+
+    status = 400
+
+
+class ClipNotFound(ReviewError):
+    """The clip a review action names does not exist."""
+
+    status = 404
+
+
+def _clip(session: Session, coverage_id: int) -> Coverage:
+    coverage = session.get(Coverage, coverage_id)
+    if coverage is None:
+        raise ClipNotFound(f"No clip {coverage_id}.")
+    return coverage
 
 
 def review_queue(session: Session, limit: int = 50, offset: int = 0) -> list[Coverage]:
@@ -53,9 +68,7 @@ def decide(session: Session, coverage_id: int, decision: str, user: User) -> Cov
     """
     if decision not in DECISIONS:
         raise ReviewError(f"Unknown decision {decision!r}.")
-    coverage = session.get(Coverage, coverage_id)
-    if coverage is None:
-        raise ReviewError(f"No clip {coverage_id}.")
+    coverage = _clip(session, coverage_id)
     if coverage.status not in (
         CoverageStatus.NEW,
         CoverageStatus.CONFIRMED,
@@ -86,9 +99,7 @@ def set_medium(session: Session, coverage_id: int, medium: str, user: User, rule
         chosen = Medium(medium)
     except ValueError:
         raise ReviewError(f"Unknown medium {medium!r}.") from None
-    coverage = session.get(Coverage, coverage_id)
-    if coverage is None:
-        raise ReviewError(f"No clip {coverage_id}.")
+    coverage = _clip(session, coverage_id)
     predicted = {"medium": coverage.medium.value if coverage.medium else None}
     coverage.medium = chosen
     coverage.medium_reason = f"{REVIEW_REASON} {user.username}"
@@ -109,9 +120,7 @@ def correct_key_message(
 
     :raises ReviewError: for an unknown clip, or a message its campaigns do not have.
     """
-    coverage = session.get(Coverage, coverage_id)
-    if coverage is None:
-        raise ReviewError(f"No clip {coverage_id}.")
+    coverage = _clip(session, coverage_id)
     labels = {m.label for campaign in coverage.campaigns for m in campaign.key_messages}
     if label not in labels:
         raise ReviewError(f"Unknown key message {label!r}.")

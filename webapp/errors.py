@@ -1,7 +1,11 @@
 """One error handler: HTML pages for people, JSON for API clients."""
 
 from flask import Flask, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+
+from models.review import ReviewError
+
+_STATUS = {400: BadRequest, 404: NotFound}
 
 
 def register(app: Flask) -> None:
@@ -10,3 +14,8 @@ def register(app: Flask) -> None:
         if request.accept_mimetypes.best == "application/json" or request.path.startswith("/api/"):
             return jsonify(error=exc.name, message=exc.description), exc.code
         return render_template("errors/error.html", error=exc), exc.code
+
+    @app.errorhandler(ReviewError)
+    def review_error(exc: ReviewError):
+        """A domain error from a review action, shown with its own status."""
+        return http_error(_STATUS[exc.status](description=str(exc)))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from models.review import (
-    ReviewError,
     correct_key_message,
     decide,
     review_count,
@@ -44,10 +43,7 @@ def index():
 @permission_required("review")
 def decide_clip(coverage_id: int, decision: str):
     session = db()
-    try:
-        clip = decide(session, coverage_id, decision, current_user)
-    except ReviewError as exc:
-        abort(404 if "No clip" in str(exc) else 400, description=str(exc))
+    clip = decide(session, coverage_id, decision, current_user)
     session.commit()
     message = _("Confirmed: %(title)s") if decision == "confirm" else _("Rejected: %(title)s")
     flash(message % {"title": clip.title}, "success")
@@ -58,12 +54,9 @@ def decide_clip(coverage_id: int, decision: str):
 @permission_required("review")
 def correct_medium(coverage_id: int):
     session = db()
-    try:
-        clip = set_medium(
-            session, coverage_id, request.form.get("medium", ""), current_user, valuation_rules()
-        )
-    except ReviewError as exc:
-        abort(404 if "No clip" in str(exc) else 400, description=str(exc))
+    clip = set_medium(
+        session, coverage_id, request.form.get("medium", ""), current_user, valuation_rules()
+    )
     session.commit()
     flash(_("Medium corrected: %(title)s") % {"title": clip.title}, "success")
     return redirect(url_for("review.index", page=request.args.get("page", 1, type=int)))
@@ -74,17 +67,14 @@ def correct_medium(coverage_id: int):
 def correct_message(coverage_id: int):
     session = db()
     present = request.form.get("present") == "1"
-    try:
-        correct_key_message(
-            session,
-            coverage_id,
-            request.form.get("label", ""),
-            present,
-            current_user,
-            request.form.get("sentence") or None,
-        )
-    except ReviewError as exc:
-        abort(404 if "No clip" in str(exc) else 400, description=str(exc))
+    correct_key_message(
+        session,
+        coverage_id,
+        request.form.get("label", ""),
+        present,
+        current_user,
+        request.form.get("sentence") or None,
+    )
     session.commit()
     flash(_("Key messages corrected."), "success")
     return redirect(url_for("coverage.show", coverage_id=coverage_id))
