@@ -9,7 +9,8 @@ from pathlib import Path
 import click
 
 from models.campaign import campaign_by_slug
-from models.registry import RegistryError, export_registry, import_registry
+from models.registry import RegistryError
+from models.registry_io import export_registry, import_registry
 from models.valuation import ValuationRules, revalue
 
 from .common import clear_errors, echo_json, prepare, settings_from_env

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from models import Outlet
-from models.registry import RegistryError, export_registry, import_registry
+from models.registry import RegistryError
+from models.registry_io import export_registry, import_registry
 from models.valuation import revalue
 
 from .auth import permission_required

@@ -18,13 +18,12 @@ from models.db import open_database
 from models.registry import (
     REGISTRY_CSV,
     confidence_flags,
-    export_registry,
-    import_registry,
     medium_of_type,
     rate_kind_of_unit,
     read_registry,
     seed_outlets,
 )
+from models.registry_io import export_registry, import_registry
 
 OUTLETS = {outlet.name: outlet for outlet in read_registry()}
 
