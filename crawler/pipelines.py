@@ -26,7 +26,7 @@ from models.campaign import active_campaigns
 from models.coverage import coverage_url_exists
 from models.outlet import outlet_by_name
 from models.query import QueryDocument, QueryError, parse_query
-from models.registry import outlet_for_url
+from models.registry import OutletIndex
 from models.snapshots import compress
 from models.urls import canonical_url, domain_of
 
@@ -88,22 +88,29 @@ class NormalisePipeline:
 class OutletPipeline(DatabasePipeline):
     """Attribute clips without an outlet (search feeds) to theirs, by domain or by name.
 
-    An outlet the registry does not know is created as ``web`` and flagged for review.
+    An outlet the registry does not know is created as ``web`` and flagged for review. The
+    outlets' domains are read once per crawl, not once per clip.
     """
+
+    def open_spider(self, spider=None):
+        with self.sessions() as session:
+            self.index = OutletIndex.load(session)
 
     def process_item(self, item, spider=None):
         if not isinstance(item, ArticleItem) or item.outlet_id is not None:
             return item
-        with self.sessions.begin() as session:
-            # The publisher the feed names first: the article may sit on a syndication platform.
-            outlet = outlet_for_url(session, item.outlet_site) if item.outlet_site else None
-            if outlet is None:
-                outlet = outlet_for_url(session, item.canonical_url)
-            if outlet is None and item.outlet_hint:
-                outlet = outlet_by_name(session, item.outlet_hint)
-            if outlet is None:
-                outlet = self._new_outlet(session, item)
-            item.outlet_id = outlet.id
+        # The publisher the feed names first: the article may sit on a syndication platform.
+        outlet_id = self.index.find(item.outlet_site) if item.outlet_site else None
+        if outlet_id is None:
+            outlet_id = self.index.find(item.canonical_url)
+        if outlet_id is None:
+            with self.sessions.begin() as session:
+                outlet = outlet_by_name(session, item.outlet_hint) if item.outlet_hint else None
+                if outlet is None:
+                    outlet = self._new_outlet(session, item)
+                    self.index.add(outlet)
+                outlet_id = outlet.id
+        item.outlet_id = outlet_id
         return item
 
     def _new_outlet(self, session, item: ArticleItem) -> Outlet:

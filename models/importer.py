@@ -26,7 +26,7 @@ from .import_file import COLUMNS, ImportFileError, RawRow, RawTable, read_table
 from .import_rows import CoverageRow, validate, validate_row
 from .manual import manual_key
 from .outlet import Outlet
-from .registry import outlet_for_url
+from .registry import OutletIndex
 from .text import fold
 from .valuation import ValuationRules, apply_valuation
 
@@ -126,7 +126,10 @@ class _Matcher:
         self.session, self.create = session, create
         self.outlets: dict[str, Outlet] = {}
         short: dict[str, list[Outlet]] = {}
-        for outlet in session.scalars(select(Outlet).order_by(Outlet.id)):
+        stored = list(session.scalars(select(Outlet).order_by(Outlet.id)))
+        self.by_id = {outlet.id: outlet for outlet in stored}
+        self.domains = OutletIndex(stored)  # read once for the whole file
+        for outlet in stored:
             self.outlets.setdefault(fold(outlet.name), outlet)
             short.setdefault(fold(_PARENTHESES.sub(" ", outlet.name)), []).append(outlet)
         # Registry names carry a note ("ICI Nord (ex-France Bleu Nord)"): the name without it
@@ -138,7 +141,6 @@ class _Matcher:
             self.campaigns[campaign.slug] = campaign
             self.campaign_names.setdefault(fold(campaign.name), campaign)
         self.file_names: dict[str, Outlet] = {}  # names of this file not in the database
-        self.url_outlets: dict[str, Outlet | None] = {}
         self.new_outlets: list[Outlet] = []
         self.new_campaigns: list[Campaign] = []
 
@@ -155,9 +157,8 @@ class _Matcher:
         return self.outlets.get(key) or self.short_outlets.get(key)
 
     def _by_url(self, url: str) -> Outlet | None:
-        if url not in self.url_outlets:
-            self.url_outlets[url] = outlet_for_url(self.session, url)
-        return self.url_outlets[url]
+        outlet_id = self.domains.find(url)
+        return self.by_id.get(outlet_id) if outlet_id is not None else None
 
     def find_outlet(self, row: CoverageRow) -> Outlet | None:
         """Return the outlet the row names, by name, address or an earlier row of the file."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -302,18 +303,38 @@ def seed_outlets(session: Session, path: Path = REGISTRY_CSV) -> int:
     return len(new)
 
 
-def outlet_for_url(session: Session, url: str) -> Outlet | None:
-    """Return the outlet whose domain (with optional path prefix) best matches ``url``."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower().removeprefix("www.")
-    location = host + parts.path
-    best, best_len = None, 0
-    for outlet in session.scalars(select(Outlet)):
+class OutletIndex:
+    """Outlet ids by domain (with optional path prefix), read once, to attribute many URLs."""
+
+    def __init__(self, outlets: Iterable[Outlet] = ()):
+        self.domains: list[tuple[str, int]] = []
+        for outlet in outlets:
+            self.add(outlet)
+
+    @classmethod
+    def load(cls, session: Session) -> OutletIndex:
+        return cls(session.scalars(select(Outlet)))
+
+    def add(self, outlet: Outlet) -> None:
         for domain in outlet.domains:
-            domain = domain.lower().removeprefix("www.").rstrip("/")
+            self.domains.append((domain.lower().removeprefix("www.").rstrip("/"), outlet.id))
+
+    def find(self, url: str) -> int | None:
+        """The id of the outlet whose domain best (longest) matches ``url``."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower().removeprefix("www.")
+        location = host + parts.path
+        best, best_len = None, 0
+        for domain, outlet_id in self.domains:
             bare = domain.split("/", 1)[0]
             matches = location == domain or location.startswith(domain + "/")
             matches = matches or ("/" not in domain and host.endswith("." + bare))
             if matches and len(domain) > best_len:
-                best, best_len = outlet, len(domain)
-    return best
+                best, best_len = outlet_id, len(domain)
+        return best
+
+
+def outlet_for_url(session: Session, url: str) -> Outlet | None:
+    """Return the outlet whose domain (with optional path prefix) best matches ``url``."""
+    outlet_id = OutletIndex.load(session).find(url)
+    return session.get(Outlet, outlet_id) if outlet_id is not None else None
