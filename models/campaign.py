@@ -68,3 +68,8 @@ def campaign_by_slug(session: Session, slug: str) -> Campaign | None:
 
 def active_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).where(Campaign.active).order_by(Campaign.id)))
+
+
+def campaigns_by_name(session: Session) -> list[Campaign]:
+    """Every campaign, in alphabetical order."""
+    return list(session.scalars(select(Campaign).order_by(Campaign.name)))

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, String, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from .base import Base, Medium, RateKind, Scope, str_enum, utcnow
 
@@ -72,6 +72,9 @@ def outlet_by_name(session: Session, name: str) -> Outlet | None:
     return session.scalar(select(Outlet).where(Outlet.name == name))
 
 
-def outlets_by_name(session: Session) -> list[Outlet]:
-    """Every outlet, in alphabetical order."""
-    return list(session.scalars(select(Outlet).order_by(Outlet.name)))
+def outlets_by_name(session: Session, with_rates: bool = False) -> list[Outlet]:
+    """Every outlet, in alphabetical order (with its rate cards loaded, if asked)."""
+    query = select(Outlet).order_by(Outlet.name)
+    if with_rates:
+        query = query.options(selectinload(Outlet.rate_cards))
+    return list(session.scalars(query))

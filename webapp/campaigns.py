@@ -2,10 +2,8 @@
 
 from flask import Blueprint, abort, render_template
 from flask_login import login_required
-from sqlalchemy import select
 
-from models import Campaign
-from models.campaign import campaign_by_slug
+from models.campaign import campaign_by_slug, campaigns_by_name
 from models.reports import campaign_tally, status_counts
 
 from .session import db
@@ -17,7 +15,7 @@ bp = Blueprint("campaigns", __name__, url_prefix="/campaigns")
 @login_required
 def index():
     session = db()
-    campaigns = list(session.scalars(select(Campaign).order_by(Campaign.name)))
+    campaigns = campaigns_by_name(session)
     tallies = {c.id: campaign_tally(session, c.id) for c in campaigns}
     return render_template("campaigns/index.html", campaigns=campaigns, tallies=tallies)
 

@@ -12,10 +12,8 @@ from pathlib import Path
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from models import Outlet
+from models.outlet import outlets_by_name
 from models.registry import RegistryError
 from models.registry_io import export_registry, import_registry
 from models.valuation import revalue
@@ -29,10 +27,7 @@ bp = Blueprint("outlets", __name__, url_prefix="/outlets")
 @bp.get("/")
 @login_required
 def index():
-    outlets = db().scalars(
-        select(Outlet).options(selectinload(Outlet.rate_cards)).order_by(Outlet.name)
-    )
-    return render_template("outlets/index.html", outlets=list(outlets))
+    return render_template("outlets/index.html", outlets=outlets_by_name(db(), with_rates=True))
 
 
 @bp.get("/registry.csv")
