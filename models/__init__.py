@@ -1,5 +1,6 @@
 """The floor of Retombées: settings, database models and framework-free domain rules."""
 
+from .api_token import ApiToken
 from .base import (
     Base,
     CoverageOrigin,
@@ -16,13 +17,19 @@ from .base import (
 )
 from .campaign import Campaign, KeyMessage
 from .coverage import Coverage, CoverageCampaign, Snapshot, Story
+from .history import CoverageEvent
 from .label import Label
 from .outlet import Outlet, RateCard
 from .settings import Settings, SettingsError
 from .source import Source
+from .task import Task, TaskStatus
 from .user import User
 
 __all__ = [
+    "ApiToken",
+    "CoverageEvent",
+    "Task",
+    "TaskStatus",
     "Base",
     "Campaign",
     "Coverage",

@@ -93,8 +93,12 @@ class Coverage(Base):
     valued_at: Mapped[datetime | None]
     # Set when the campaign's messages or territory change: analysed again in the background.
     stale_analysis: Mapped[bool] = mapped_column(default=False, index=True)
-    # Review.
+    # Review. A rejection says why: not relevant, or a duplicate of another clip.
     reviewed_at: Mapped[datetime | None]
+    review_reason: Mapped[str | None] = mapped_column(String(40))
+    duplicate_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coverage.id", ondelete="SET NULL")
+    )
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -103,6 +107,7 @@ class Coverage(Base):
     outlet: Mapped[Outlet | None] = relationship(back_populates="coverage")
     source: Mapped[Source | None] = relationship(back_populates="coverage")
     reviewed_by: Mapped[User | None] = relationship()
+    duplicate_of: Mapped[Coverage | None] = relationship(remote_side="Coverage.id")
     campaign_links: Mapped[list[CoverageCampaign]] = relationship(
         back_populates="coverage", cascade="all, delete-orphan"
     )

@@ -50,6 +50,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Address the web server listens on."),
     Setting("port", "5000", "Port the web server listens on.", int),
     Setting("web_workers", "2", "Number of web server worker processes.", int),
+    Setting(
+        "secure_cookies",
+        "false",
+        "Send the session cookie over HTTPS only (set true when served behind HTTPS).",
+        bool,
+    ),
+    Setting(
+        "login_rate_limit",
+        "5 per minute;30 per hour",
+        "Login attempts allowed per address (Flask-Limiter notation; Redis-backed if set).",
+    ),
     Setting("admin_user", "admin", "User name of the administrator created on first run."),
     Setting(
         "admin_password",
@@ -133,6 +144,8 @@ class Settings:
     host: str
     port: int
     web_workers: int
+    secure_cookies: bool
+    login_rate_limit: str
     admin_user: str
     admin_password: str
     language: str

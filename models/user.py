@@ -12,6 +12,21 @@ from .base import Base, Role, str_enum, utcnow
 
 MIN_PASSWORD_LENGTH = 10
 
+EVERYONE = frozenset(Role)
+# What each role may do. Reading (inbox, coverage, campaigns, dashboards, exports) is open to
+# every role; management only reads.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "read": EVERYONE,
+    "export": EVERYONE,
+    "review": frozenset({Role.ADMIN, Role.OFFICER}),  # decide, correct, edit clips
+    "edit_campaigns": frozenset({Role.ADMIN, Role.OFFICER}),
+    "edit_sources": frozenset({Role.ADMIN, Role.OFFICER}),
+    "add_coverage": frozenset({Role.ADMIN, Role.OFFICER, Role.AGENCY}),
+    "edit_registry": frozenset({Role.ADMIN, Role.AGENCY}),
+    "press": frozenset({Role.ADMIN, Role.AGENCY}),  # press file, press actions, press book
+    "admin": frozenset({Role.ADMIN}),  # users, settings, every task
+}
+
 
 class User(Base):
     __tablename__ = "user"
@@ -24,6 +39,8 @@ class User(Base):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
+    # When the user last opened the review inbox: clips collected since are marked new.
+    last_review_at: Mapped[datetime | None]
 
     def set_password(self, password: str) -> None:
         if len(password) < MIN_PASSWORD_LENGTH:
@@ -34,14 +51,8 @@ class User(Base):
         return check_password_hash(self.password_hash, password)
 
     def can(self, action: str) -> bool:
-        """Tell whether this user's role allows ``action`` ("review", "admin")."""
-        allowed = {
-            "review": {Role.ADMIN, Role.OFFICER},
-            "add_coverage": {Role.ADMIN, Role.OFFICER, Role.AGENCY},
-            "edit_registry": {Role.ADMIN, Role.AGENCY},
-            "admin": {Role.ADMIN},
-        }
-        return self.role in allowed.get(action, set())
+        """Tell whether this user's role allows ``action`` (a key of ``PERMISSIONS``)."""
+        return self.role in PERMISSIONS.get(action, ())
 
     # The session-login interface web frameworks expect (Flask-Login's UserMixin, by hand so
     # that models/ stays free of web imports).

@@ -158,6 +158,27 @@ def management_client(app, client):
     return client
 
 
+@pytest.fixture
+def agency_client(app, client):
+    add_user(app, "agence", Role.AGENCY)
+    assert login(client, "agence").status_code == 302
+    return client
+
+
+@pytest.fixture
+def admin_client(app, client):
+    add_user(app, "root", Role.ADMIN)
+    assert login(client, "root").status_code == 302
+    return client
+
+
+@pytest.fixture
+def inline_tasks(app):
+    """Background tasks run to their end before the request that starts them returns."""
+    app.config["RETOMBEES_TASKS_INLINE"] = True
+    return app
+
+
 # -- NLP ------------------------------------------------------------------------------------
 
 

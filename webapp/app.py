@@ -5,11 +5,28 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, redirect, url_for
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 
 from models import Settings
 from models.db import open_database
 
-from . import auth, campaigns, coverage, errors, outlets, reasons, review, sources
+from . import (
+    account,
+    admin,
+    api,
+    auth,
+    background,
+    campaigns,
+    coverage,
+    dashboard,
+    errors,
+    outlets,
+    reasons,
+    review,
+    sources,
+    tasks,
+)
 from .extensions import babel, csrf, login_manager, select_locale
 from .formatting import register_filters
 from .session import close_session
@@ -28,7 +45,9 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
         SECRET_KEY=settings.resolved_secret_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         BABEL_DEFAULT_LOCALE=settings.language,
         BABEL_DEFAULT_TIMEZONE="Europe/Paris",
@@ -47,8 +66,13 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     register_filters(app)
     reasons.register(app)
     app.teardown_appcontext(close_session)
-    for module in (auth, review, sources, campaigns, coverage, outlets):
+    background.init_app(app)
+    modules = (auth, review, sources, campaigns, coverage, outlets, dashboard)
+    modules += (admin, account, tasks, api)
+    for module in modules:
         app.register_blueprint(module.bp)
+    csrf.exempt(api.bp)  # token-authenticated, no cookies: nothing for a forged form to ride on
+    _limit_logins(app, settings)
     errors.register(app)
 
     @app.get("/")
@@ -64,3 +88,19 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
         return response
 
     return app
+
+
+def _limit_logins(app: Flask, settings: Settings) -> None:
+    """Rate-limit login attempts per client address (in Redis when configured, so that every
+    web worker counts together)."""
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=settings.redis_url or "memory://",
+        strategy="moving-window",
+    )
+    app.extensions["retombees_limiter"] = limiter
+    login = app.view_functions["auth.login"]
+    app.view_functions["auth.login"] = limiter.limit(settings.login_rate_limit, methods=["POST"])(
+        login
+    )

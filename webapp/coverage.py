@@ -195,3 +195,10 @@ def set_size(coverage_id: int):
     session.commit()
     flash(_("Size saved; reach and value computed again."), "success")
     return redirect(url_for("coverage.show", coverage_id=coverage_id))
+
+
+@bp.get("/")
+@login_required
+def search():
+    """Search the stored coverage (full text and filters)."""
+    return render_template("coverage/search.html")

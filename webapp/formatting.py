@@ -29,6 +29,13 @@ TONE_LABELS = {
     "neutral": _l("Neutral"),
     "negative": _l("Negative"),
 }
+TASK_STATUS_LABELS = {
+    "queued": _l("Waiting"),
+    "running": _l("Running"),
+    "done": _l("Finished"),
+    "failed": _l("Failed"),
+    "interrupted": _l("Interrupted"),
+}
 KIND_LABELS = {
     "feed": _l("RSS/Atom feed"),
     "podcast": _l("Podcast"),
@@ -46,6 +53,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(label(STATUS_LABELS), "status_label")
     app.add_template_filter(label(KIND_LABELS), "kind_label")
     app.add_template_filter(label(TONE_LABELS), "tone_label")
+    app.add_template_filter(label(TASK_STATUS_LABELS), "task_status_label")
     app.add_template_filter(
         lambda n: format_currency(n, "EUR", format="#,##0 ¤") if n is not None else "—", "euros"
     )

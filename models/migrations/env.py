@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from models import Base
+from models.fulltext import is_fulltext_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -15,6 +16,9 @@ def run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=lambda obj, name, type_, reflected, compare_to: (
+            not is_fulltext_object(name, type_)
+        ),
     )
     with context.begin_transaction():
         context.run_migrations()

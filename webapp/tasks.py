@@ -1,0 +1,53 @@
+"""The pages of background tasks: progress, outcome and the file produced."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, jsonify, render_template
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from models import Task
+
+from .session import db
+
+bp = Blueprint("tasks", __name__, url_prefix="/tasks")
+
+
+def _task(task_id: int) -> Task:
+    task = db().get(Task, task_id)
+    if task is None or (task.user_id != current_user.id and not current_user.can("admin")):
+        abort(404)
+    return task
+
+
+@bp.get("/")
+@login_required
+def index():
+    query = select(Task).order_by(Task.id.desc()).limit(50)
+    if not current_user.can("admin"):
+        query = query.where(Task.user_id == current_user.id)
+    return render_template("tasks/index.html", tasks=list(db().scalars(query)))
+
+
+@bp.get("/<int:task_id>")
+@login_required
+def show(task_id: int):
+    return render_template("tasks/show.html", task=_task(task_id))
+
+
+@bp.get("/<int:task_id>.json")
+@login_required
+def status(task_id: int):
+    return jsonify(_task(task_id).as_json())
+
+
+@bp.get("/<int:task_id>/download")
+@login_required
+def download(task_id: int):
+    task = _task(task_id)
+    if task.file_data is None:
+        abort(404)
+    response = Response(task.file_data, mimetype=task.file_type or "application/octet-stream")
+    response.headers["Content-Disposition"] = f'attachment; filename="{task.file_name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
