@@ -67,3 +67,16 @@ def tokens_of(session: Session, user: User) -> list[ApiToken]:
             select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
         )
     )
+
+
+def revoke_token(session: Session, user: User, token_id: int) -> ApiToken | None:
+    """Revoke one of ``user``'s tokens; None when the user has no such token. The caller commits.
+
+    A revoked token stays listed (with its date) so that its user can tell what stopped working.
+    """
+    token = session.get(ApiToken, token_id)
+    if token is None or token.user_id != user.id:
+        return None
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+    return token

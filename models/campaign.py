@@ -73,3 +73,47 @@ def active_campaigns(session: Session) -> list[Campaign]:
 def campaigns_by_name(session: Session) -> list[Campaign]:
     """Every campaign, in alphabetical order."""
     return list(session.scalars(select(Campaign).order_by(Campaign.name)))
+
+
+def campaign_tree(session: Session) -> list[tuple[Campaign, int]]:
+    """Every campaign with its depth: umbrellas by name, each followed by its sub-campaigns."""
+    campaigns = campaigns_by_name(session)
+    known = {c.id for c in campaigns}
+    children: dict[int | None, list[Campaign]] = {}
+    for campaign in campaigns:
+        parent = campaign.parent_id if campaign.parent_id in known else None
+        children.setdefault(parent, []).append(campaign)
+    ordered: list[tuple[Campaign, int]] = []
+    seen: set[int] = set()
+
+    def visit(parent_id: int | None, depth: int) -> None:
+        for child in children.get(parent_id, []):
+            if child.id not in seen:
+                seen.add(child.id)
+                ordered.append((child, depth))
+                visit(child.id, depth + 1)
+
+    visit(None, 0)
+    for campaign in campaigns:  # caught in a loop of parents (older data): shown at the top
+        if campaign.id not in seen:
+            seen.add(campaign.id)
+            ordered.append((campaign, 0))
+            visit(campaign.id, 1)
+    return ordered
+
+
+def descendant_ids(session: Session, campaign_id: int) -> set[int]:
+    """Return the ids of the campaign's sub-campaigns, their sub-campaigns and so on."""
+    parents = dict(session.execute(select(Campaign.id, Campaign.parent_id)).all())
+    found: set[int] = set()
+    frontier = {campaign_id}
+    while frontier:
+        frontier = {c for c, p in parents.items() if p in frontier and c not in found}
+        found |= frontier
+    found.discard(campaign_id)
+    return found
+
+
+def campaign_slugs(session: Session) -> dict[str, int]:
+    """Return every campaign's slug with its id."""
+    return dict(session.execute(select(Campaign.slug, Campaign.id)).all())

@@ -14,15 +14,19 @@ from __future__ import annotations
 FTS_TABLE = "coverage_fts"
 TSVECTOR_COLUMN = "search_vector"
 TSVECTOR_INDEX = "ix_coverage_search_vector"
+# PostgreSQL's 'french' configuration stems but keeps accents; this copy also drops them, so
+# that "energie" finds "énergie" as it does on SQLite. ``unaccent`` is a trusted extension: the
+# database owner may create it.
+TS_CONFIG = "retombees_french"
 COLUMNS = ("title", "summary", "text", "author")
 
 # Title weighs most, then summary and author, then the body (PostgreSQL ranking weights).
 _PG_VECTOR = (
-    "setweight(to_tsvector('french'::regconfig, coalesce(title, '')), 'A') || "
-    "setweight(to_tsvector('french'::regconfig, coalesce(summary, '') || ' ' || "
+    "setweight(to_tsvector('retombees_french'::regconfig, coalesce(title, '')), 'A') || "
+    "setweight(to_tsvector('retombees_french'::regconfig, coalesce(summary, '') || ' ' || "
     "coalesce(author, '')), 'B') || "
     # a tsvector holds at most 1 MB: the body is indexed up to 200,000 characters
-    "setweight(to_tsvector('french'::regconfig, left(coalesce(text, ''), 200000)), 'C')"
+    "setweight(to_tsvector('retombees_french'::regconfig, left(coalesce(text, ''), 200000)), 'C')"
 )
 
 
@@ -58,6 +62,14 @@ def create_index(op) -> None:
         for statement in _sqlite_statements():
             op.execute(statement)
     elif dialect == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+        op.execute(
+            "DO $$ BEGIN IF NOT EXISTS "
+            f"(SELECT 1 FROM pg_ts_config WHERE cfgname = '{TS_CONFIG}') "
+            f"THEN CREATE TEXT SEARCH CONFIGURATION {TS_CONFIG} (COPY = french); "
+            f"ALTER TEXT SEARCH CONFIGURATION {TS_CONFIG} "
+            "ALTER MAPPING FOR hword, hword_part, word WITH unaccent, french_stem; END IF; END $$"
+        )
         op.execute(
             f"ALTER TABLE coverage ADD COLUMN IF NOT EXISTS {TSVECTOR_COLUMN} tsvector "
             f"GENERATED ALWAYS AS ({_PG_VECTOR}) STORED"

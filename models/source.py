@@ -119,3 +119,25 @@ def sources_by_health(session: Session) -> list[Source]:
     order = {SourceHealth.FAILING: 0, SourceHealth.BLOCKED: 1, SourceHealth.UNKNOWN: 2}
     sources = list(session.scalars(select(Source).order_by(Source.name)))
     return sorted(sources, key=lambda s: (not s.enabled, order.get(s.health, 3)))
+
+
+def source_by_url(session: Session, url: str) -> Source | None:
+    """Return the source with exactly this address, if there is one."""
+    return session.scalar(select(Source).where(Source.url == url.strip()))
+
+
+def health_summary(sources: list[Source]) -> dict[str, int]:
+    """Count sources per health (paused ones apart), for the summary over the sources table."""
+    counts = {health.value: 0 for health in SourceHealth}
+    counts["paused"] = 0
+    for source in sources:
+        counts["paused" if not source.enabled else source.health.value] += 1
+    counts["total"] = len(sources)
+    return counts
+
+
+def set_enabled(source: Source, enabled: bool, now: datetime | None = None) -> None:
+    """Pause or resume a source; a resumed source is due at once."""
+    source.enabled = enabled
+    if enabled:
+        source.next_attempt_at = now or utcnow()

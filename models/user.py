@@ -89,3 +89,37 @@ def create_user(session: Session, username: str, password: str, role: Role | str
     user.set_password(password)
     session.add(user)
     return user
+
+
+class UserAdminError(ValueError):
+    """A change to an account that is not allowed (such as an administrator demoting themself)."""
+
+
+def users_by_name(session: Session) -> list[User]:
+    """Every account, active ones first, in alphabetical order."""
+    return list(session.scalars(select(User).order_by(User.active.desc(), User.username)))
+
+
+def set_role(actor: User, user: User, role: Role | str) -> None:
+    """Give ``user`` another role.
+
+    :raises UserAdminError: when an administrator would remove their own administrator role.
+    :raises ValueError: for an unknown role.
+    """
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValueError(f"Unknown role {role!r}; choose one of {', '.join(Role)}.") from None
+    if user.id == actor.id and role != user.role and user.role == Role.ADMIN:
+        raise UserAdminError("You cannot remove your own administrator role.")
+    user.role = role
+
+
+def set_active(actor: User, user: User, active: bool) -> None:
+    """Deactivate (the account can no longer log in) or reactivate ``user``.
+
+    :raises UserAdminError: when an administrator would deactivate themself.
+    """
+    if user.id == actor.id and not active:
+        raise UserAdminError("You cannot deactivate your own account.")
+    user.active = active

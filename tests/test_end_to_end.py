@@ -45,7 +45,7 @@ def test_fixture_site_to_campaign_tally(any_settings, fixture_server, nlp):
     add_user(app, "claire", Role.OFFICER)
     login(client, "claire")
     inbox = client.get("/review/").get_data(as_text=True)
-    assert '<span class="count">6</span>' in inbox
+    assert '<span class="count" id="remaining">6</span>' in inbox
 
     with sessions() as session:
         clips = list(session.scalars(select(Coverage).order_by(Coverage.id)))
@@ -67,5 +67,5 @@ def test_fixture_site_to_campaign_tally(any_settings, fixture_server, nlp):
 
     page = client.get("/campaigns/bassin-minier").get_data(as_text=True)
     assert tally(page) == {"press": 2, "tv": 1, "radio": 1, "web": 0, "partner": 1, "total": 5}
-    assert '<span class="count">0</span>' in client.get("/review/").get_data(as_text=True)
+    assert '<span class="count" id="remaining">0</span>' in client.get("/review/").get_data(as_text=True)
     app.extensions["retombees_engine"].dispose()

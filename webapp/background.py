@@ -84,8 +84,14 @@ def start_task(session: Session, kind: str, params: dict, user, title: str) -> T
         run_task(sessions, task.id)
         session.refresh(task)
     else:
-        app.extensions["retombees_executor"].submit(run_task, sessions, task.id)
+        app.extensions["retombees_executor"].submit(_run_in_app, app, task.id)
     return task
+
+
+def _run_in_app(app: Flask, task_id: int) -> None:
+    """Run a task in a worker thread, inside the application's context (settings, logging)."""
+    with app.app_context():
+        run_task(app.extensions["retombees_sessions"], task_id)
 
 
 def run_task(sessions: sessionmaker[Session], task_id: int) -> None:

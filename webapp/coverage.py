@@ -1,24 +1,35 @@
-"""One clip: its page, and the evidence snapshot of the page as it was fetched."""
+"""Coverage: searching the clips, one clip's page (edit, size, value, history), the evidence
+snapshot of the page as it was fetched, and adding clips by hand or by address."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, NumberRange, Optional
 
 from models import Campaign, Coverage, Outlet
 from models.campaign import active_campaigns
 from models.coverage import CoverageCampaign
+from models.history import history
 from models.manual import HandEntry, ManualEntryError, add_clip_by_hand, add_clip_by_url
 from models.outlet import outlets_by_name
+from models.search import SearchError, search_coverage
 from models.snapshots import decompress, snapshot_of
 
 from .auth import permission_required
+from .coverage_forms import (
+    SEARCH_ERRORS,
+    SEARCH_FAILED,
+    ByAddressForm,
+    ByHandForm,
+    EditForm,
+    SearchForm,
+    apply_edit,
+    edit_data,
+    history_lines,
+    record_changes,
+)
 from .reasons import translate_reason
 from .session import db, valuation_rules
 
@@ -26,26 +37,6 @@ bp = Blueprint("coverage", __name__, url_prefix="/coverage")
 
 # The snapshot is a third-party page: shown inert, in a sandbox, with nothing loaded.
 SNAPSHOT_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
-
-class ByAddressForm(FlaskForm):
-    url = StringField(_l("Address of the page"), validators=[DataRequired(), URL()])
-    campaign = SelectField(_l("Campaign"), coerce=int)
-
-
-class ByHandForm(FlaskForm):
-    outlet = SelectField(_l("Outlet"), coerce=int, validators=[DataRequired()])
-    day = DateField(_l("Date"), validators=[DataRequired()])
-    title = StringField(_l("Title"), validators=[DataRequired()])
-    programme = StringField(_l("Page or programme"), validators=[Optional()])
-    author = StringField(_l("Author"), validators=[Optional()])
-    duration_s = IntegerField(_l("Duration (seconds)"), validators=[Optional(), NumberRange(min=1)])
-    page_fraction = DecimalField(
-        _l("Page fraction (0 to 1)"), places=3, validators=[Optional(), NumberRange(0, 1)]
-    )
-    surface_cm2 = DecimalField(_l("Surface (cm²)"), validators=[Optional(), NumberRange(min=0)])
-    summary = TextAreaField(_l("Summary"), validators=[Optional()])
-    campaign = SelectField(_l("Campaign"), coerce=int)
 
 
 def _choices(session, by_address: ByAddressForm, by_hand: ByHandForm) -> None:
@@ -125,7 +116,25 @@ def show(coverage_id: int):
         clip=clip,
         missing_messages=[label for label in messages if label not in found],
         can_review=current_user.can("review"),
+        events=history_lines(history(db(), coverage_id)),
     )
+
+
+@bp.route("/<int:coverage_id>/edit", methods=["GET", "POST"])
+@permission_required("review")
+def edit(coverage_id: int):
+    """Correct a clip's title, author, date, outlet, programme, summary or note."""
+    session = db()
+    clip = _clip(coverage_id)
+    form = EditForm(data=edit_data(clip))
+    form.fill_choices(session)
+    if form.validate_on_submit():
+        changes = apply_edit(session, clip, form, current_user, valuation_rules())
+        session.commit()
+        flash(_("Clip saved.") if changes else _("Nothing was changed."), "success")
+        return redirect(url_for("coverage.show", coverage_id=coverage_id))
+    status = 400 if request.method == "POST" else 200
+    return render_template("coverage/edit.html", clip=clip, form=form), status
 
 
 @bp.get("/<int:coverage_id>/snapshot")
@@ -151,12 +160,17 @@ def override_value(coverage_id: int):
     session = db()
     clip = _clip(coverage_id)
     raw = (request.form.get("amount") or "").replace(" ", "").replace(",", ".")
+    before = {
+        "ave_override_eur": clip.ave_override_eur,
+        "ave_override_reason": clip.ave_override_reason,
+    }
     try:
         amount = float(raw) if raw else None
         set_ave_override(clip, amount, request.form.get("reason", "").strip())
     except ValueError:
         flash(_("Give a positive amount in euros and the reason for it."), "error")
         return redirect(url_for("coverage.show", coverage_id=coverage_id))
+    record_changes(session, clip, "value", before, current_user)
     session.commit()
     flash(_("Advertising value set by hand."), "success")
     return redirect(url_for("coverage.show", coverage_id=coverage_id))
@@ -190,7 +204,9 @@ def set_size(coverage_id: int):
             _("The duration, page fraction (0 to 1) and surface must be positive numbers."), "error"
         )
         return redirect(url_for("coverage.show", coverage_id=coverage_id))
+    before = {name: getattr(clip, name) for name in ("duration_s", "page_fraction", "surface_cm2")}
     clip.duration_s, clip.page_fraction, clip.surface_cm2 = duration, fraction, surface
+    record_changes(session, clip, "size", before, current_user)
     apply_valuation(session, clip, valuation_rules())
     session.commit()
     flash(_("Size saved; reach and value computed again."), "success")
@@ -200,5 +216,33 @@ def set_size(coverage_id: int):
 @bp.get("/")
 @login_required
 def search():
-    """Search the stored coverage (full text and filters)."""
-    return render_template("coverage/search.html")
+    """Search the stored coverage (full text and filters), one page at a time."""
+    session = db()
+    form = SearchForm(request.args)
+    form.fill_choices(session)
+    result, error = None, None
+    if form.validate():
+        try:
+            result = search_coverage(
+                session,
+                form.filters(),
+                page=form.page.data or 1,
+                per_page=int(form.per_page.data),
+                sort=form.sort.data or None,
+            )
+        except SearchError as exc:
+            session.rollback()
+            error = SEARCH_ERRORS.get(str(exc), SEARCH_FAILED)
+    args = {k: v for k, v in request.args.items() if k not in ("page", "lang") and v}
+
+    def page_url(page: int) -> str:
+        return url_for("coverage.search", **args, page=page)
+
+    return render_template(
+        "coverage/search.html",
+        form=form,
+        result=result,
+        error=error,
+        page_url=page_url,
+        searched=bool(args),
+    )

@@ -18,6 +18,7 @@ HEALTH_LABELS = {
     "unknown": _l("Not fetched yet"),
 }
 STATUS_LABELS = {
+    "fetch": _l("Awaiting its page"),
     "pending": _l("Awaiting analysis"),
     "processing": _l("Being analysed"),
     "new": _l("To review"),
@@ -41,6 +42,8 @@ KIND_LABELS = {
     "podcast": _l("Podcast"),
     "video": _l("Video feed"),
     "search": _l("News search"),
+    "sitemap": _l("News sitemap"),
+    "section": _l("Site section"),
 }
 
 
@@ -55,7 +58,12 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(label(TONE_LABELS), "tone_label")
     app.add_template_filter(label(TASK_STATUS_LABELS), "task_status_label")
     app.add_template_filter(
-        lambda n: format_currency(n, "EUR", format="#,##0 ¤") if n is not None else "—", "euros"
+        lambda n: (
+            format_currency(n, "EUR", format="#,##0 ¤", currency_digits=False)
+            if n is not None
+            else "—"
+        ),
+        "euros",
     )
     app.add_template_filter(
         lambda d: format_datetime(d, "d MMM yyyy HH:mm") if d else "—", "datetime"

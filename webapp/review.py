@@ -1,17 +1,41 @@
-"""The review inbox: new candidate coverage, confirmed or rejected one by one."""
+"""The review inbox: new candidate coverage, confirmed, rejected or corrected card by card.
+
+Every action is a POST that works as a plain form (redirect back to the inbox with a message)
+and, sent by ``fetch()`` with ``Accept: application/json``, answers JSON with the clip's new
+card, so that the keyboard triage in ``static/js/review.js`` never reloads the page.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from datetime import UTC, datetime
+from urllib.parse import parse_qsl, urlsplit
 
+from flask import (
+    Blueprint,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask import session as web_session
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+from werkzeug.datastructures import MultiDict
+
+from models.campaign import active_campaigns
+from models.inbox import InboxFilter, cards_of, inbox_cards, open_inbox, review_count
 from models.review import (
+    bulk_review,
     correct_key_message,
     decide,
-    review_count,
-    review_queue,
+    mark_duplicate,
+    set_campaign,
     set_medium,
+    undo_last,
 )
 
 from .auth import permission_required
@@ -19,47 +43,195 @@ from .session import db, valuation_rules
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 PAGE_SIZE = 50
+RECENT_KEY = "review_recent"  # the clips this browser acted on last, for their Undo buttons
+RECENT_MAX = 50  # a page's worth, so that a bulk action keeps its Undo buttons
+RECENT_SHOWN = 10  # in the "Just reviewed" list
+NO_VISIT = "0"  # ``since`` when the user had never opened the inbox before
+SCOPE_LABELS = {
+    "local": _l("Local"),
+    "regional": _l("Regional"),
+    "national": _l("National"),
+    "specialised": _l("Specialised"),
+    "international": _l("International"),
+}
+
+
+# -- the inbox -------------------------------------------------------------------------------
+
+
+def _since(text: str | None) -> datetime | None:
+    if not text or text == NO_VISIT:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _inbox_filter(args) -> InboxFilter:
+    """The inbox selection named by query arguments (of the page, or of the page to go back to)."""
+    return InboxFilter(
+        campaign_id=args.get("campaign", type=int) or None,
+        since=_since(args.get("since")),
+        only_new=args.get("new") == "1",
+    )
+
+
+def _back_args() -> MultiDict:
+    """The query arguments of the inbox page an action was sent from."""
+    return MultiDict(parse_qsl(urlsplit(_back()).query))
+
+
+def _back() -> str:
+    target = request.form.get("next") or ""
+    if target.startswith(bp.url_prefix + "/") and not target.startswith("//"):
+        return target
+    return url_for("review.index")
+
+
+def _recent_ids() -> list[int]:
+    return [int(i) for i in web_session.get(RECENT_KEY, []) if str(i).isdigit()]
+
+
+def _remember(ids: list[int], undone: bool = False) -> None:
+    """Keep the clips just acted on (first), for their Undo buttons; forget those undone."""
+    kept = [i for i in _recent_ids() if i not in ids]
+    web_session[RECENT_KEY] = (([] if undone else list(ids)) + kept)[:RECENT_MAX]
+
+
+def _card_context(back_url: str) -> dict:
+    """What every card needs besides its clip."""
+    return {
+        "can_review": current_user.can("review"),
+        "campaigns": active_campaigns(db()),
+        "back_url": back_url,
+        "recent_ids": set(_recent_ids()),
+        "SCOPE_LABELS": SCOPE_LABELS,
+    }
 
 
 @bp.get("/")
 @login_required
 def index():
     session = db()
+    since_text = request.args.get("since")
+    if since_text is None:  # opening the inbox (not paging or filtering it): a new visit
+        previous = open_inbox(session, current_user)
+        session.commit()
+        since_text = previous.isoformat() if previous else NO_VISIT
+    inbox = _inbox_filter(MultiDict({**request.args.to_dict(), "since": since_text}))
     page = max(request.args.get("page", 1, type=int), 1)
-    clips = review_queue(session, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-    remaining = review_count(session)
+    cards = inbox_cards(session, inbox, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    remaining = review_count(session, inbox)
+    query = {"campaign": inbox.campaign_id, "new": "1" if inbox.only_new else None}
+    query["since"] = since_text
+    back_url = url_for("review.index", page=page if page > 1 else None, **query)
+    recent = [
+        c
+        for c in cards_of(session, _recent_ids()[:RECENT_SHOWN], inbox.since)
+        if c.clip.status != "new"
+    ]
     return render_template(
         "review/index.html",
-        clips=clips,
+        cards=cards,
+        recent=recent,
         remaining=remaining,
+        new_on_page=sum(card.is_new for card in cards),
         page=page,
         has_next=page * PAGE_SIZE < remaining,
-        can_review=current_user.can("review"),
+        query=query,
+        inbox=inbox,
+        first_visit=inbox.since is None,
         can_add=current_user.can("add_coverage"),
+        **_card_context(back_url),
     )
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+def _wants_json() -> bool:
+    return request.accept_mimetypes.best == "application/json"
+
+
+def _answer(clips: list, message: str, undone: bool = False):
+    """Commit, then redirect back with ``message`` or, for fetch(), answer the new cards."""
+    session = db()
+    ids = [clip.id for clip in clips]
+    _remember(ids, undone)
+    session.commit()
+    if not _wants_json():
+        flash(message, "success")
+        return redirect(_back())
+    back_args = _back_args()
+    inbox = _inbox_filter(back_args)
+    context = _card_context(_back())
+    cards = {
+        card.clip.id: render_template("review/_card.html", card=card, **context)
+        for card in cards_of(session, ids, inbox.since)
+    }
+    body = {"ok": True, "message": message, "remaining": review_count(session, inbox)}
+    if len(clips) == 1 and request.endpoint != "review.bulk":
+        clip = clips[0]
+        body.update(
+            id=clip.id,
+            status=clip.status.value,
+            review_reason=clip.review_reason,
+            duplicate_of_id=clip.duplicate_of_id,
+            medium=clip.medium.value if clip.medium else None,
+            undo_url=url_for("review.undo", coverage_id=clip.id),
+            card=cards.get(clip.id),
+        )
+    else:
+        body.update(count=len(clips), ids=ids, cards={str(k): v for k, v in cards.items()})
+    return jsonify(body)
+
+
+# -- actions on one clip ---------------------------------------------------------------------
 
 
 @bp.post("/<int:coverage_id>/<decision>")
 @permission_required("review")
 def decide_clip(coverage_id: int, decision: str):
-    session = db()
-    clip = decide(session, coverage_id, decision, current_user)
-    session.commit()
+    clip = decide(db(), coverage_id, decision, current_user)
     message = _("Confirmed: %(title)s") if decision == "confirm" else _("Rejected: %(title)s")
-    flash(message % {"title": clip.title}, "success")
-    return redirect(url_for("review.index", page=request.args.get("page", 1, type=int)))
+    return _answer([clip], message % {"title": clip.title})
+
+
+@bp.post("/<int:coverage_id>/duplicate")
+@permission_required("review")
+def duplicate(coverage_id: int):
+    of_id = request.form.get("of", type=int)
+    clip = mark_duplicate(db(), coverage_id, current_user, of_id)
+    message = _("Duplicate of clip %(number)s: %(title)s")
+    return _answer([clip], message % {"number": clip.duplicate_of_id, "title": clip.title})
 
 
 @bp.post("/<int:coverage_id>/medium")
 @permission_required("review")
 def correct_medium(coverage_id: int):
-    session = db()
     clip = set_medium(
-        session, coverage_id, request.form.get("medium", ""), current_user, valuation_rules()
+        db(), coverage_id, request.form.get("medium", ""), current_user, valuation_rules()
     )
-    session.commit()
-    flash(_("Medium corrected: %(title)s") % {"title": clip.title}, "success")
-    return redirect(url_for("review.index", page=request.args.get("page", 1, type=int)))
+    return _answer([clip], _("Medium corrected: %(title)s") % {"title": clip.title})
+
+
+@bp.post("/<int:coverage_id>/campaign")
+@permission_required("review")
+def campaign(coverage_id: int):
+    present = request.form.get("present", "1") != "0"
+    campaign_id = request.form.get("campaign", type=int) or 0
+    clip = set_campaign(db(), coverage_id, campaign_id, current_user, present)
+    message = _("Campaigns changed: %(title)s")
+    return _answer([clip], message % {"title": clip.title})
+
+
+@bp.post("/<int:coverage_id>/undo")
+@permission_required("review")
+def undo(coverage_id: int):
+    clip, _action = undo_last(db(), coverage_id, current_user, valuation_rules())
+    return _answer([clip], _("Undone: %(title)s") % {"title": clip.title}, undone=True)
 
 
 @bp.post("/<int:coverage_id>/message")
@@ -78,3 +250,31 @@ def correct_message(coverage_id: int):
     session.commit()
     flash(_("Key messages corrected."), "success")
     return redirect(url_for("coverage.show", coverage_id=coverage_id))
+
+
+# -- actions on a selection ------------------------------------------------------------------
+
+
+@bp.post("/bulk")
+@permission_required("review")
+def bulk():
+    action = request.form.get("action", "")
+    value = request.form.get("campaign") if action == "campaign" else request.form.get("medium")
+    clips = bulk_review(
+        db(),
+        request.form.getlist("ids", type=int),
+        action,
+        current_user,
+        value,
+        valuation_rules(),
+    )
+    count = len(clips)
+    messages = {
+        "confirm": ngettext("%(num)d clip confirmed.", "%(num)d clips confirmed.", count),
+        "reject": ngettext("%(num)d clip rejected.", "%(num)d clips rejected.", count),
+        "undo": ngettext(
+            "Last action undone on %(num)d clip.", "Last action undone on %(num)d clips.", count
+        ),
+    }
+    default = ngettext("%(num)d clip corrected.", "%(num)d clips corrected.", count)
+    return _answer(clips, messages.get(action, default), undone=action == "undo")

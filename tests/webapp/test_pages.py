@@ -49,7 +49,7 @@ def test_review_lists_new_clips_newest_first_with_why(app, officer_client):
     assert page.index("Titre 2") < page.index("Titre 1") < page.index("Titre 0")
     assert "Titre 3" not in page  # not analysed yet
     assert "Loos-en-Gohelle" in page and "bassin minier" in page
-    assert '<span class="count">3</span>' in page
+    assert '<span class="count" id="remaining">3</span>' in page
 
 
 def test_article_content_is_escaped(app, officer_client):
@@ -65,7 +65,7 @@ def test_confirm_and_reject_update_the_campaign_tally(app, officer_client):
     assert officer_client.post("/review/1/confirm", data={"csrf_token": token}).status_code == 302
     assert officer_client.post("/review/2/reject", data={"csrf_token": token}).status_code == 302
     page = officer_client.get("/review/").get_data(as_text=True)
-    assert '<span class="count">0</span>' in page
+    assert '<span class="count" id="remaining">0</span>' in page
     campaign = officer_client.get("/campaigns/bassin-minier").get_data(as_text=True)
     assert _row(campaign, "tally-press") == "1"
     assert _row(campaign, "tally-tv") == "0"

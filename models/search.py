@@ -1,0 +1,330 @@
+"""Searching the stored coverage: full text (SQLite FTS5 or PostgreSQL ``tsvector``) and filters.
+
+The full-text index lives outside the ORM models (see :mod:`models.fulltext`), so it is reached
+here with textual SQL and bound parameters; the user's words never reach SQL or ``MATCH`` as
+syntax. Query functions take the session first and never commit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Float, Integer, bindparam, func, literal_column, select, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, load_only, selectinload
+
+from .base import CoverageStatus, Medium, Scope, Tone
+from .campaign import KeyMessage
+from .coverage import Coverage
+from .fulltext import FTS_TABLE, TS_CONFIG, TSVECTOR_COLUMN
+from .metrics import REVIEWED_STATUSES, Selection, ave_value
+from .outlet import Outlet
+
+# Must be the configuration of the generated column in models.fulltext.
+# bm25 weights of the FTS5 columns (title, summary, text, author), after the PostgreSQL
+# weights A (title), B (summary, author), C (text).
+BM25_WEIGHTS = (10.0, 4.0, 1.0, 4.0)
+# FTS5 has no French stemmer: a word also matches as a prefix ("habitant" finds "habitants").
+# Shorter words stay exact: a one- or two-letter prefix matches most of a million clips.
+PREFIX_MIN_LENGTH = 3
+COUNT_CAP = 10_000  # past this many clips the count says "10 000+" instead of counting on
+PER_PAGE = 50
+MAX_PER_PAGE = 200
+SORTS = ("relevance", "date_desc", "date_asc", "reach_desc", "ave_desc")
+STATUS_REVIEWED = "reviewed"  # the clips a person can review: new, confirmed, rejected
+STATUS_ALL = "all"
+# The columns a result list shows; the text and the JSON analyses stay in the database.
+LIST_COLUMNS = (
+    Coverage.id,
+    Coverage.title,
+    Coverage.url,
+    Coverage.published_at,
+    Coverage.medium,
+    Coverage.status,
+    Coverage.tone,
+    Coverage.reach,
+    Coverage.ave_eur,
+    Coverage.ave_override_eur,
+    Coverage.outlet_id,
+)
+
+
+class SearchError(ValueError):
+    """A search that cannot be run; the message tells the user why, in one sentence."""
+
+
+@dataclass(frozen=True)
+class CoverageFilters:
+    """What a coverage search looks for. Empty fields do not filter."""
+
+    q: str = ""  # free text: words, "exact phrases", -excluded, or
+    campaign_id: int | None = None  # with its sub-campaigns
+    medium: Medium | None = None
+    outlet_id: int | None = None
+    scope: Scope | None = None  # of the outlet
+    date_from: date | None = None  # publication day in Paris, inclusive
+    date_to: date | None = None  # inclusive
+    status: str = STATUS_REVIEWED  # "reviewed", "all" or one CoverageStatus value
+    tone: Tone | None = None
+    key_message: str | None = None  # a key-message label the clip carries
+
+    def statuses(self) -> tuple[CoverageStatus, ...]:
+        """The review statuses searched.
+
+        :raises SearchError: for an unknown status.
+        """
+        if not self.status or self.status == STATUS_REVIEWED:
+            return REVIEWED_STATUSES
+        if self.status == STATUS_ALL:
+            return tuple(CoverageStatus)
+        try:
+            return (CoverageStatus(self.status),)
+        except ValueError:
+            raise SearchError(f"Unknown status {self.status!r}.") from None
+
+
+@dataclass
+class SearchResult:
+    items: list[Coverage]
+    total: int
+    page: int
+    per_page: int
+    capped: bool = False  # total is COUNT_CAP: there are at least that many clips
+    sort: str = "date_desc"
+    filters: CoverageFilters = field(default_factory=CoverageFilters)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+# -- The user's words ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    phrase: bool = False
+    excluded: bool = False
+
+
+# A quoted phrase (possibly excluded with a leading "-"), or a run of non-space characters.
+_TOKEN = re.compile(r'(-?)"([^"]*)"|(\S+)')
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def parse_words(q: str) -> list[list[Term]]:
+    """Split a search into groups of terms: a clip matches every term of one group.
+
+    The syntax is that of PostgreSQL's ``websearch_to_tsquery``: words, ``"exact phrases"``,
+    ``-excluded`` words and ``or`` between alternatives. Anything else is read as words.
+
+    :raises SearchError: when there is no word to look for.
+    """
+    groups: list[list[Term]] = [[]]
+    for match in _TOKEN.finditer(q or ""):
+        minus, phrase, word = match.groups()
+        if word is not None:
+            if word.lower() == "or":
+                if groups[-1]:
+                    groups.append([])
+                continue
+            minus, word = ("-", word[1:]) if word.startswith("-") else ("", word)
+            term = Term(word.replace('"', " ").strip(), excluded=bool(minus))
+        else:
+            term = Term(" ".join(phrase.split()), phrase=True, excluded=bool(minus))
+        if _WORD_CHARACTER.search(term.text):
+            groups[-1].append(term)
+    groups = [group for group in groups if group]
+    if not groups:
+        raise SearchError("Type at least one word to search for.")
+    if any(all(term.excluded for term in group) for group in groups):
+        raise SearchError("Give at least one word to find beside the words to leave out.")
+    return groups
+
+
+def _fts_string(term: Term) -> str:
+    quoted = '"' + term.text.replace('"', '""') + '"'
+    if term.phrase or len(term.text) < PREFIX_MIN_LENGTH:
+        return quoted
+    return quoted + "*"
+
+
+def fts5_query(q: str) -> str:
+    """Turn a user's search into a safe FTS5 ``MATCH`` expression (every term quoted).
+
+    :raises SearchError: when there is no word to look for.
+    """
+    parts = []
+    for group in parse_words(q):
+        wanted = " AND ".join(_fts_string(t) for t in group if not t.excluded)
+        unwanted = "".join(f" NOT {_fts_string(t)}" for t in group if t.excluded)
+        parts.append(f"({wanted}{unwanted})")
+    return " OR ".join(parts)
+
+
+# -- SQL -------------------------------------------------------------------------------------
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _fts5_matches(match: str):
+    return (
+        text(f"SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match")
+        .bindparams(fts_match=match)
+        .columns(id=Integer)
+    )
+
+
+def _fts5_ranked(match: str):
+    weights = ", ".join(str(w) for w in BM25_WEIGHTS)
+    return (
+        text(
+            f"SELECT rowid AS id, bm25({FTS_TABLE}, {weights}) AS score "
+            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match"
+        )
+        .bindparams(fts_match=match)
+        .columns(id=Integer, score=Float)
+        .subquery("fts")
+    )
+
+
+def _tsquery(q: str):
+    return func.websearch_to_tsquery(literal_column(f"'{TS_CONFIG}'::regconfig"), q)
+
+
+def _tsvector():
+    return literal_column(f"{Coverage.__tablename__}.{TSVECTOR_COLUMN}")
+
+
+def _carries_message(dialect: str, label: str):
+    if dialect == "postgresql":
+        wanted = bindparam("message_label", [{"label": label}], type_=JSONB)
+        return Coverage.key_messages.cast(JSONB).op("@>")(wanted)
+    return text(
+        "EXISTS (SELECT 1 FROM json_each(coverage.key_messages) "
+        "WHERE json_extract(json_each.value, '$.label') = :message_label)"
+    ).bindparams(message_label=label)
+
+
+def filter_conditions(session: Session, filters: CoverageFilters) -> list:
+    """Return the SQL conditions on ``Coverage`` for everything but the free text."""
+    selection = Selection(
+        campaign_id=filters.campaign_id,
+        date_from=filters.date_from,
+        date_to=filters.date_to,
+        statuses=filters.statuses(),
+    )
+    conditions = selection.where(session)
+    if filters.medium is not None:
+        conditions.append(Coverage.medium == filters.medium)
+    if filters.outlet_id is not None:
+        conditions.append(Coverage.outlet_id == filters.outlet_id)
+    if filters.scope is not None:
+        conditions.append(
+            Coverage.outlet_id.in_(select(Outlet.id).where(Outlet.scope == filters.scope))
+        )
+    if filters.tone is not None:
+        conditions.append(Coverage.tone == filters.tone)
+    if filters.key_message:
+        conditions.append(_carries_message(_dialect(session), filters.key_message))
+    return conditions
+
+
+def _order(sort: str) -> list:
+    latest = [Coverage.published_at.desc().nulls_last(), Coverage.id.desc()]
+    return {
+        "date_desc": latest,
+        "date_asc": [Coverage.published_at.asc().nulls_last(), Coverage.id.asc()],
+        "reach_desc": [Coverage.reach.desc().nulls_last(), *latest],
+        "ave_desc": [ave_value().desc().nulls_last(), *latest],
+    }.get(sort, latest)
+
+
+def search_coverage(
+    session: Session,
+    filters: CoverageFilters,
+    page: int = 1,
+    per_page: int = PER_PAGE,
+    sort: str | None = None,
+) -> SearchResult:
+    """Find clips by words and filters; one page of them, and how many there are in all.
+
+    ``sort`` is one of :data:`SORTS`; by default relevance when there are words, else the
+    latest first. The count stops at :data:`COUNT_CAP` (``capped`` says so).
+
+    :raises SearchError: for a search without any word, an unknown sort or status, or a
+        full-text query the database refuses.
+    """
+    q = (filters.q or "").strip()
+    sort = sort or ("relevance" if q else "date_desc")
+    if sort not in SORTS:
+        raise SearchError(f"Unknown sort order {sort!r}.")
+    if sort == "relevance" and not q:
+        sort = "date_desc"
+    page = max(1, int(page))
+    per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
+
+    dialect = _dialect(session)
+    conditions = filter_conditions(session, filters)
+    words: list = []  # the full-text condition
+    query, order = select(Coverage.id), _order(sort)
+    if q and dialect == "sqlite":
+        match = fts5_query(q)
+        words.append(Coverage.id.in_(_fts5_matches(match)))
+        if sort == "relevance":
+            ranked = _fts5_ranked(match)  # the join both selects and ranks
+            query = query.join(ranked, ranked.c.id == Coverage.id)
+            order = [ranked.c.score.asc(), Coverage.id.desc()]  # bm25: lower is better
+    elif q:
+        parse_words(q)  # the same searches are refused on both databases
+        tsquery = _tsquery(q)
+        words.append(_tsvector().op("@@")(tsquery))
+        if sort == "relevance":
+            order = [func.ts_rank(_tsvector(), tsquery).desc(), Coverage.id.desc()]
+
+    capped_count = select(func.count()).select_from(
+        select(Coverage.id).where(*conditions, *words).limit(COUNT_CAP + 1).subquery()
+    )
+    if not (q and dialect == "sqlite" and sort == "relevance"):
+        conditions += words
+    # The page's ids first, from the indexes where they serve; then only those rows, without
+    # their text (SQLite reads a whole row, text included, for any column after it).
+    query = query.where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page)
+    try:
+        total = session.scalar(capped_count) or 0
+        ids = list(session.scalars(query)) if total else []
+        rows = select(Coverage).where(Coverage.id.in_(ids))
+        rows = rows.options(load_only(*LIST_COLUMNS), selectinload(Coverage.outlet))
+        by_id = {clip.id: clip for clip in session.scalars(rows)} if ids else {}
+    except DBAPIError as exc:
+        # The words are quoted, so this should not happen; say so rather than fail the page.
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise SearchError(f"The search could not be run ({reason}).") from exc
+    return SearchResult(
+        items=[by_id[i] for i in ids if i in by_id],
+        total=min(total, COUNT_CAP),
+        page=page,
+        per_page=per_page,
+        capped=total > COUNT_CAP,
+        sort=sort,
+        filters=filters,
+    )
+
+
+def key_message_labels(session: Session) -> list[str]:
+    """Every key-message label of every campaign, once each, in alphabetical order."""
+    return list(session.scalars(select(KeyMessage.label).distinct().order_by(KeyMessage.label)))

@@ -1,0 +1,253 @@
+"""Coverage search: words (with or without accents), filters, sort, pages, on both databases."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from models import (
+    Campaign,
+    Coverage,
+    CoverageCampaign,
+    CoverageStatus,
+    KeyMessage,
+    Medium,
+    Outlet,
+    Scope,
+    Tone,
+)
+from models import search as search_module
+from models.db import open_database
+from models.search import CoverageFilters, SearchError, fts5_query, search_coverage
+
+
+@pytest.fixture
+def any_sessions(any_settings):
+    engine, factory = open_database(any_settings)
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def sessions_sqlite(settings):
+    engine, factory = open_database(settings)
+    yield factory
+    engine.dispose()
+
+
+def seed(factory) -> dict[str, int]:
+    """Four clips in three outlets, under an umbrella campaign and one of its projects."""
+    with factory.begin() as session:
+        voix = Outlet(name="La Voix du Nord", medium=Medium.PRESS, scope=Scope.REGIONAL)
+        france3 = Outlet(name="France 3 Hauts-de-France", medium=Medium.TV, scope=Scope.REGIONAL)
+        monde = Outlet(name="Le Monde", medium=Medium.PRESS, scope=Scope.NATIONAL)
+        umbrella = Campaign(slug="dix-ans", name="J'ai 10 ans")
+        trip = Campaign(slug="voyage", name="Voyage de presse", parent=umbrella)
+        umbrella.key_messages = [KeyMessage(label="Fierté des habitants")]
+        clips = {
+            "habitants": Coverage(
+                url="https://lavoixdunord.fr/1",
+                title="L'énergie des habitants du Bassin minier",
+                text="Les habitants de Loos-en-Gohelle racontent leur fierté.",
+                author="Marie Dupont",
+                published_at=datetime(2022, 3, 10, 9, tzinfo=UTC),
+                status=CoverageStatus.CONFIRMED,
+                medium=Medium.PRESS,
+                tone=Tone.POSITIVE,
+                key_messages=[{"label": "Fierté des habitants", "sentence": "fierté"}],
+                reach=1_000,
+                ave_eur=500.0,
+                outlet=voix,
+                campaign_links=[CoverageCampaign(campaign=trip)],
+            ),
+            "festival": Coverage(
+                url="https://france3.fr/2",
+                title="Le 9-9bis accueille un festival",
+                text="Concerts au pied des terrils, une belle énergie.",
+                # 23:30 on 15 March in UTC is already 16 March in Paris
+                published_at=datetime(2022, 3, 15, 23, 30, tzinfo=UTC),
+                status=CoverageStatus.NEW,
+                medium=Medium.TV,
+                tone=Tone.NEUTRAL,
+                key_messages=[{"label": "Changement d'image", "sentence": "…"}],
+                reach=50_000,
+                ave_eur=2_000.0,
+                outlet=france3,
+                campaign_links=[CoverageCampaign(campaign=umbrella)],
+            ),
+            "renouvelables": Coverage(
+                url="https://lemonde.fr/3",
+                title="Énergies renouvelables sur les terrils",
+                summary="Le bassin minier mise sur le solaire.",
+                published_at=datetime(2022, 4, 1, 8, tzinfo=UTC),
+                status=CoverageStatus.REJECTED,
+                medium=Medium.PRESS,
+                tone=Tone.NEGATIVE,
+                reach=300_000,
+                ave_eur=None,
+                ave_override_eur=9_000.0,
+                outlet=monde,
+            ),
+            "pending": Coverage(
+                url="https://lemonde.fr/4",
+                title="Énergie : un article pas encore analysé",
+                published_at=datetime(2022, 4, 2, 8, tzinfo=UTC),
+                status=CoverageStatus.PENDING,
+                outlet=monde,
+            ),
+        }
+        session.add_all(clips.values())
+        session.flush()
+        ids = {name: clip.id for name, clip in clips.items()}
+        ids |= {"voix": voix.id, "umbrella": umbrella.id, "trip": trip.id}
+    return ids
+
+
+def found(factory, ids, sort=None, page=1, per_page=50, **filters) -> list[str]:
+    names = {v: k for k, v in ids.items() if k not in ("voix", "umbrella", "trip")}
+    with factory() as session:
+        result = search_coverage(session, CoverageFilters(**filters), page, per_page, sort)
+        return [names[clip.id] for clip in result.items]
+
+
+def test_a_word_finds_its_clips_with_its_accents_and_forms(any_sessions):
+    ids = seed(any_sessions)
+    assert set(found(any_sessions, ids, q="énergie")) == {"habitants", "festival", "renouvelables"}
+    assert found(any_sessions, ids, q="habitants") == ["habitants"]
+    assert found(any_sessions, ids, q="Dupont") == ["habitants"]  # the author is searched
+    assert found(any_sessions, ids, q="solaire") == ["renouvelables"]  # and the summary
+
+
+def test_a_word_typed_without_its_accent_finds_the_clips(any_sessions):
+    ids = seed(any_sessions)
+    assert set(found(any_sessions, ids, q="energie")) == {"habitants", "festival", "renouvelables"}
+    assert found(any_sessions, ids, q="fierte") == ["habitants"]
+
+
+def test_phrases_exclusions_and_alternatives(any_sessions):
+    ids = seed(any_sessions)
+    assert found(any_sessions, ids, q='"bassin minier"') == ["habitants", "renouvelables"]
+    assert found(any_sessions, ids, q='"minier bassin"') == []
+    assert found(any_sessions, ids, q="énergie -habitants -festival") == ["renouvelables"]
+    assert set(found(any_sessions, ids, q="festival or solaire")) == {"festival", "renouvelables"}
+
+
+def test_relevance_puts_a_title_before_a_body(any_sessions):
+    ids = seed(any_sessions)
+    # "festival" is in one title; "terrils" in a title and in another clip's body
+    assert found(any_sessions, ids, q="terrils") == ["renouvelables", "festival"]
+    assert found(any_sessions, ids, q="terrils", sort="date_desc") == ["renouvelables", "festival"]
+    assert found(any_sessions, ids, q="terrils", sort="date_asc") == ["festival", "renouvelables"]
+
+
+def test_each_filter_narrows_the_results(any_sessions):
+    ids = seed(any_sessions)
+    everything = {"habitants", "festival", "renouvelables"}
+    assert set(found(any_sessions, ids)) == everything  # reviewed statuses only
+    # an umbrella campaign counts its projects' clips
+    assert set(found(any_sessions, ids, campaign_id=ids["umbrella"])) == {"habitants", "festival"}
+    assert found(any_sessions, ids, campaign_id=ids["trip"]) == ["habitants"]
+    assert found(any_sessions, ids, medium=Medium.TV) == ["festival"]
+    assert found(any_sessions, ids, outlet_id=ids["voix"]) == ["habitants"]
+    assert found(any_sessions, ids, scope=Scope.NATIONAL) == ["renouvelables"]
+    assert found(any_sessions, ids, tone=Tone.NEGATIVE) == ["renouvelables"]
+    assert found(any_sessions, ids, status="rejected") == ["renouvelables"]
+    assert set(found(any_sessions, ids, status="all")) == everything | {"pending"}
+    assert found(any_sessions, ids, key_message="Fierté des habitants") == ["habitants"]
+    assert found(any_sessions, ids, key_message="Changement d'image") == ["festival"]
+    assert found(any_sessions, ids, key_message="Fierté") == []  # a whole label, not a part
+
+
+def test_dates_are_publication_days_in_paris(any_sessions):
+    ids = seed(any_sessions)
+    march_15 = date(2022, 3, 15)
+    assert found(any_sessions, ids, date_to=march_15) == ["habitants"]
+    assert found(any_sessions, ids, date_from=date(2022, 3, 16), date_to=date(2022, 3, 16)) == [
+        "festival"
+    ]
+    assert found(any_sessions, ids, date_from=date(2022, 3, 16)) == ["renouvelables", "festival"]
+
+
+def test_sorts_and_pages(any_sessions):
+    ids = seed(any_sessions)
+    assert found(any_sessions, ids) == ["renouvelables", "festival", "habitants"]
+    assert found(any_sessions, ids, sort="date_asc") == ["habitants", "festival", "renouvelables"]
+    assert found(any_sessions, ids, sort="reach_desc") == ["renouvelables", "festival", "habitants"]
+    # the AVE set by hand is the one that counts
+    assert found(any_sessions, ids, sort="ave_desc") == ["renouvelables", "festival", "habitants"]
+    assert found(any_sessions, ids, per_page=2) == ["renouvelables", "festival"]
+    assert found(any_sessions, ids, per_page=2, page=2) == ["habitants"]
+    assert found(any_sessions, ids, per_page=2, page=3) == []
+    with any_sessions() as session:
+        result = search_coverage(session, CoverageFilters(), page=2, per_page=2)
+        assert (result.total, result.pages, result.has_previous, result.has_next) == (
+            3,
+            2,
+            True,
+            False,
+        )
+        assert search_coverage(session, CoverageFilters(), per_page=10_000).per_page == 200
+
+
+def test_the_count_stops_at_the_cap(any_sessions, monkeypatch):
+    seed(any_sessions)
+    monkeypatch.setattr(search_module, "COUNT_CAP", 2)
+    with any_sessions() as session:
+        result = search_coverage(session, CoverageFilters(), per_page=1)
+        assert result.capped and result.total == 2 and len(result.items) == 1
+
+
+def test_the_list_leaves_the_text_in_the_database(sessions_sqlite):
+    from sqlalchemy import inspect
+
+    seed(sessions_sqlite)
+    with sessions_sqlite() as session:
+        clip = search_coverage(session, CoverageFilters(q="habitants")).items[0]
+        assert "text" in inspect(clip).unloaded and clip.outlet.name == "La Voix du Nord"
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"unbalanced',
+        "AND OR (",
+        "NEAR(a b)",
+        "title:énergie",
+        "^énergie",
+        "énergie*",
+        "{title text}: x",
+        "a\"b'c\\d",
+        "NOT habitants",
+        "- habitants",
+        '"" habitants',
+        "énergie OR",
+        "OR énergie",
+        "l'énergie",
+        "bassin-minier",
+    ],
+)
+def test_any_typed_search_runs_without_error(any_sessions, q):
+    seed(any_sessions)
+    with any_sessions() as session:
+        search_coverage(session, CoverageFilters(q=q))
+        search_coverage(session, CoverageFilters(q=q), sort="date_desc")
+
+
+@pytest.mark.parametrize("q", ["(((", '""', "-habitants", "- -", "or"])
+def test_a_search_without_words_to_find_says_so(any_sessions, q):
+    with any_sessions() as session, pytest.raises(SearchError):
+        search_coverage(session, CoverageFilters(q=q))
+
+
+def test_user_syntax_never_reaches_fts5():
+    assert fts5_query('NEAR(a b) title:x "mot clé" -y') == (
+        '("NEAR(a"* AND "b)" AND "title:x"* AND "mot clé" NOT "y")'
+    )
+    assert fts5_query('a"b or c') == '("a b"*) OR ("c")'
+
+
+def test_unknown_sort_or_status_is_refused(any_sessions):
+    with any_sessions() as session:
+        with pytest.raises(SearchError):
+            search_coverage(session, CoverageFilters(), sort="random")
+        with pytest.raises(SearchError):
+            search_coverage(session, CoverageFilters(status="archived"))
