@@ -42,19 +42,3 @@ def describe_failure(failure) -> str:
     if "Timeout" in name:
         return "no answer in time"
     return f"{name}: {exc}" if str(exc) else name
-
-
-def describe_status(status: int) -> str:
-    """One short sentence for an HTTP error status."""
-    common = {
-        401: "login required",
-        403: "access forbidden",
-        404: "page not found",
-        410: "page gone",
-        429: "too many requests",
-        500: "server error",
-        502: "bad gateway",
-        503: "service unavailable",
-        504: "gateway timeout",
-    }
-    return f"HTTP {status}" + (f" ({common[status]})" if status in common else "")

@@ -21,6 +21,7 @@ from . import (
     coverage,
     dashboard,
     errors,
+    jobs,  # noqa: F401  (registers the background task kinds)
     outlets,
     reasons,
     review,

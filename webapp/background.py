@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
+from flask_babel import force_locale, get_locale
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import Task, TaskStatus, utcnow
@@ -75,7 +76,9 @@ def start_task(session: Session, kind: str, params: dict, user, title: str) -> T
     """
     if kind not in _KINDS:
         raise KeyError(f"Unknown task kind {kind!r}.")
-    task = Task(kind=kind, params=params, user=user, title=title[:300])
+    # The task speaks the language of the person who started it.
+    locale = str(get_locale()) if has_request_context() else None
+    task = Task(kind=kind, params={**params, "_locale": locale}, user=user, title=title[:300])
     session.add(task)
     session.commit()
     app = current_app._get_current_object()
@@ -104,7 +107,10 @@ def run_task(sessions: sessionmaker[Session], task_id: int) -> None:
         task.heartbeat_at = task.started_at
         kind, params = task.kind, dict(task.params)
     try:
-        with sessions() as session:
+        with (
+            sessions() as session,
+            force_locale(params.pop("_locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]),
+        ):
             result = _KINDS[kind](session, Progress(sessions, task_id), params) or {}
         status, error = TaskStatus.DONE, None
     except Exception as exc:  # the task failed: its page says why

@@ -45,6 +45,7 @@ from models.campaign_preview import Preview, preview_query
 from models.reports import campaign_tally, status_counts
 
 from .auth import permission_required
+from .background import start_task
 from .formatting import STATUS_LABELS
 from .session import db
 
@@ -134,6 +135,16 @@ def show(slug: str):
         statuses=status_counts(session, campaign.id),
         can_edit=current_user.can("edit_campaigns"),
     )
+
+
+@bp.post("/<slug>/reanalyse")
+@permission_required("edit_campaigns")
+def reanalyse(slug: str):
+    """Analyse the campaign's clips again now, in the background (``webapp.jobs``)."""
+    campaign = _campaign(slug)
+    title = _("Analysing the clips of %(name)s again", name=campaign.name)
+    task = start_task(db(), "reanalyse", {"campaign_id": campaign.id}, current_user, title)
+    return redirect(url_for("tasks.show", task_id=task.id))
 
 
 @bp.route("/new", methods=["GET", "POST"])

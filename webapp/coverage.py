@@ -18,6 +18,7 @@ from models.search import SearchError, search_coverage
 from models.snapshots import decompress, snapshot_of
 
 from .auth import permission_required
+from .background import start_task
 from .coverage_forms import (
     SEARCH_ERRORS,
     SEARCH_FAILED,
@@ -246,3 +247,19 @@ def search():
         page_url=page_url,
         searched=bool(args),
     )
+
+
+@bp.post("/export")
+@permission_required("export")
+def export():
+    """Export the clips of a search (its filters are in the address) as XLSX, in the
+    background: a large export takes longer than a page should."""
+    from .jobs import filters_to_params
+
+    form = SearchForm(request.args)
+    form.fill_choices(db())
+    if not form.validate():
+        abort(400)
+    params = filters_to_params(form.filters(), form.sort.data or None)
+    task = start_task(db(), "export_clips", params, current_user, _("Export of clips"))
+    return redirect(url_for("tasks.show", task_id=task.id))

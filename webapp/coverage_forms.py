@@ -35,7 +35,7 @@ from models.search import (
 )
 from models.valuation import apply_valuation
 
-from .formatting import MEDIUM_LABELS, STATUS_LABELS, TONE_LABELS
+from .formatting import MEDIUM_LABELS, SCOPE_LABELS, STATUS_LABELS, TONE_LABELS
 
 
 class ByAddressForm(FlaskForm):
@@ -60,13 +60,6 @@ class ByHandForm(FlaskForm):
 
 # -- Search ----------------------------------------------------------------------------------
 
-SCOPE_LABELS = {
-    Scope.LOCAL: _l("Local"),
-    Scope.REGIONAL: _l("Regional"),
-    Scope.NATIONAL: _l("National"),
-    Scope.SPECIALISED: _l("Specialised"),
-    Scope.INTERNATIONAL: _l("International"),
-}
 SORT_LABELS = {
     "": _l("Best match (latest first without words)"),
     "date_desc": _l("Latest first"),
@@ -103,7 +96,7 @@ class SearchForm(FlaskForm):
     outlet = SelectField(_l("Outlet"), default="")
     scope = SelectField(
         _l("Scope"),
-        choices=_everything() + [(s.value, label) for s, label in SCOPE_LABELS.items()],
+        choices=_everything() + list(SCOPE_LABELS.items()),
         default="",
     )
     status = SelectField(

@@ -16,6 +16,7 @@ from models.base import Medium, Scope
 
 from .exports import Cell, Kind, Table
 from .formatting import MEDIUM_LABELS
+from .formatting import SCOPE_LABELS as BASE_SCOPE_LABELS
 
 TABLES = ("tally", "months", "scopes", "outlets", "messages", "comparison")
 # The reference user's annual report counts "articles de presse, reportages TV, reportages
@@ -27,14 +28,7 @@ TALLY_LABELS = {
     "web": _l("Web coverage"),
     "partner": _l("Partner relays"),
 }
-SCOPE_LABELS = {
-    "local": _l("Local"),
-    "regional": _l("Regional"),
-    "national": _l("National"),
-    "specialised": _l("Specialised"),
-    "international": _l("International"),
-    "unknown": _l("Scope unknown"),
-}
+SCOPE_LABELS = {**BASE_SCOPE_LABELS, "unknown": _l("Scope unknown")}
 FIGURE_LABELS = {
     "total": _l("Clips"),
     **TALLY_LABELS,

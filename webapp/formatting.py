@@ -11,6 +11,13 @@ MEDIUM_LABELS = {
     "web": _l("Web"),
     "partner": _l("Partner relays"),
 }
+SCOPE_LABELS = {
+    "local": _l("Local"),
+    "regional": _l("Regional"),
+    "national": _l("National"),
+    "specialised": _l("Specialised"),
+    "international": _l("International"),
+}
 HEALTH_LABELS = {
     "ok": _l("OK"),
     "failing": _l("Failing"),
@@ -56,6 +63,7 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(label(STATUS_LABELS), "status_label")
     app.add_template_filter(label(KIND_LABELS), "kind_label")
     app.add_template_filter(label(TONE_LABELS), "tone_label")
+    app.add_template_filter(label(SCOPE_LABELS), "scope_label")
     app.add_template_filter(label(TASK_STATUS_LABELS), "task_status_label")
     app.add_template_filter(
         lambda n: (

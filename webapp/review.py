@@ -21,7 +21,6 @@ from flask import (
 )
 from flask import session as web_session
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user, login_required
 from werkzeug.datastructures import MultiDict
@@ -47,13 +46,6 @@ RECENT_KEY = "review_recent"  # the clips this browser acted on last, for their 
 RECENT_MAX = 50  # a page's worth, so that a bulk action keeps its Undo buttons
 RECENT_SHOWN = 10  # in the "Just reviewed" list
 NO_VISIT = "0"  # ``since`` when the user had never opened the inbox before
-SCOPE_LABELS = {
-    "local": _l("Local"),
-    "regional": _l("Regional"),
-    "national": _l("National"),
-    "specialised": _l("Specialised"),
-    "international": _l("International"),
-}
 
 
 # -- the inbox -------------------------------------------------------------------------------
@@ -107,7 +99,6 @@ def _card_context(back_url: str) -> dict:
         "campaigns": active_campaigns(db()),
         "back_url": back_url,
         "recent_ids": set(_recent_ids()),
-        "SCOPE_LABELS": SCOPE_LABELS,
     }
 
 

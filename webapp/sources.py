@@ -92,6 +92,25 @@ def resume(source_id: int):
     return redirect(url_for("sources.index"))
 
 
+# -- Collecting now (webapp.jobs) -----------------------------------------------------------
+
+
+@bp.post("/<int:source_id>/crawl")
+@permission_required("edit_sources")
+def crawl(source_id: int):
+    source = _source(source_id)
+    title = _("Collecting the source %(name)s", name=source.name)
+    task = start_task(db(), "crawl", {"source_ids": [source.id]}, current_user, title)
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
+@bp.post("/crawl")
+@permission_required("edit_sources")
+def crawl_all():
+    task = start_task(db(), "crawl", {}, current_user, _("Collecting every active source"))
+    return redirect(url_for("tasks.show", task_id=task.id))
+
+
 # -- Dry run --------------------------------------------------------------------------------
 
 

@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from models import Source, SourceKind, utcnow
 from models.coverage import coverage_url_exists
+from models.http import describe_status
 from models.urls import canonical_url
 
 from ..blocking import blocked_reason
-from ..errors import describe_failure, describe_status
+from ..errors import describe_failure
 from ..extract import ExtractionError, extract_page
 from ..items import ArticleItem, SourceFetchItem
 
