@@ -23,6 +23,7 @@ from lxml import etree
 from sqlalchemy.orm import Session
 
 from .base import SourceKind
+from .http import describe_status
 from .outlet import Outlet
 from .registry import outlet_for_url
 from .settings import Settings
@@ -43,18 +44,6 @@ ACCEPT = (
     "text/html, application/xhtml+xml, application/rss+xml, application/atom+xml, "
     "application/xml;q=0.9, */*;q=0.5"
 )
-# The English reasons of HTTP errors, as the crawler writes them (translated by the interface).
-HTTP_REASONS = {
-    401: "login required",
-    403: "access forbidden",
-    404: "page not found",
-    410: "page gone",
-    429: "too many requests",
-    500: "server error",
-    502: "bad gateway",
-    503: "service unavailable",
-    504: "gateway timeout",
-}
 TOO_LARGE = "download stopped: the page is larger than allowed"
 # Hosts of news-search feeds: their items come from many outlets.
 SEARCH_HOSTS = ("news.google.com", "bing.com", "news.yahoo.com")
@@ -138,8 +127,7 @@ def _read(response, url: str, limit: int, deadline: float) -> Fetched:
     try:
         if response.status >= 400:
             status = response.status
-            label = HTTP_REASONS.get(status)
-            raise SetupError("status", f"HTTP {status}" + (f" ({label})" if label else ""), status)
+            raise SetupError("status", describe_status(status), status)
         length = response.headers.get("Content-Length", "")
         if length.isdigit() and int(length) > limit:
             raise SetupError("size", TOO_LARGE)
