@@ -59,6 +59,16 @@ class Jobs:
         )
         if stats.processed:
             log.info("analysed %d clips, %d relevant", stats.processed, stats.relevant)
+            self.suggest_attributions()
+
+    def suggest_attributions(self) -> None:
+        """Point new clips at the press actions that may have produced them."""
+        from models.attribution import suggest_for_open_actions
+
+        with self.sessions.begin() as session:
+            found = suggest_for_open_actions(session)
+        if found:
+            log.info("%d clips suggested for open press actions", found)
 
     def housekeeping(self) -> None:
         """Drop evidence snapshots past their retention period."""

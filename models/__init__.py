@@ -16,16 +16,39 @@ from .base import (
     utcnow,
 )
 from .campaign import Campaign, KeyMessage
+from .contact import Contact, ContactOutlet, LegalBasis
 from .coverage import Coverage, CoverageCampaign, Snapshot, Story
 from .history import CoverageEvent
 from .label import Label
 from .outlet import Outlet, RateCard
+from .press_action import (
+    ActionContact,
+    ActionKind,
+    AttributionState,
+    CoverageAction,
+    FollowUp,
+    FollowUpOutcome,
+    PressAction,
+)
+from .press_request import PressRequest, RequestStatus
 from .settings import Settings, SettingsError
 from .source import Source
 from .task import Task, TaskStatus
 from .user import User
 
 __all__ = [
+    "ActionContact",
+    "ActionKind",
+    "AttributionState",
+    "Contact",
+    "ContactOutlet",
+    "CoverageAction",
+    "FollowUp",
+    "FollowUpOutcome",
+    "LegalBasis",
+    "PressAction",
+    "PressRequest",
+    "RequestStatus",
     "ApiToken",
     "CoverageEvent",
     "Task",

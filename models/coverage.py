@@ -31,6 +31,22 @@ class Coverage(Base):
     __table_args__ = (
         Index("ix_coverage_status_created", "status", "created_at"),
         Index("ix_coverage_status_published", "status", "published_at"),
+        # Covering index of the campaign figures (models.reports, models.metrics, the
+        # dashboard): the clips of a status and period with the columns they sum and group by,
+        # read without visiting the rows (see docs/performance.md).
+        Index(
+            "ix_coverage_figures",
+            "status",
+            "published_at",
+            "medium",
+            "tone",
+            "prominence",
+            "outlet_id",
+            "reach",
+            "ave_eur",
+            "ave_override_eur",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -160,6 +176,10 @@ class CoverageCampaign(Base):
     """A clip counted in a campaign, with the query terms that put it there."""
 
     __tablename__ = "coverage_campaign"
+    # A campaign's clips without visiting the link rows (the primary key starts with the clip).
+    __table_args__ = (
+        Index("ix_coverage_campaign_campaign_coverage", "campaign_id", "coverage_id"),
+    )
 
     coverage_id: Mapped[int] = mapped_column(
         ForeignKey("coverage.id", ondelete="CASCADE"), primary_key=True

@@ -26,7 +26,7 @@ from .import_file import COLUMNS, ImportFileError, RawRow, RawTable, read_table
 from .import_rows import CoverageRow, validate, validate_row
 from .manual import manual_key
 from .outlet import Outlet
-from .registry import OutletIndex
+from .registry import OutletIndex, OutletNames
 from .text import fold
 from .valuation import ValuationRules, apply_valuation
 
@@ -116,25 +116,15 @@ def slugify(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:100].rstrip("-")
 
 
-_PARENTHESES = re.compile(r"\([^)]*\)")
-
-
 class _Matcher:
     """The outlets and campaigns that rows name, found in the database or made for review."""
 
     def __init__(self, session: Session, *, create: bool) -> None:
         self.session, self.create = session, create
-        self.outlets: dict[str, Outlet] = {}
-        short: dict[str, list[Outlet]] = {}
         stored = list(session.scalars(select(Outlet).order_by(Outlet.id)))
         self.by_id = {outlet.id: outlet for outlet in stored}
         self.domains = OutletIndex(stored)  # read once for the whole file
-        for outlet in stored:
-            self.outlets.setdefault(fold(outlet.name), outlet)
-            short.setdefault(fold(_PARENTHESES.sub(" ", outlet.name)), []).append(outlet)
-        # Registry names carry a note ("ICI Nord (ex-France Bleu Nord)"): the name without it
-        # matches too, unless two outlets share it.
-        self.short_outlets = {k: v[0] for k, v in short.items() if len(v) == 1}
+        self.names = OutletNames(stored)
         self.campaigns: dict[str, Campaign] = {}
         self.campaign_names: dict[str, Campaign] = {}
         for campaign in session.scalars(select(Campaign).order_by(Campaign.id)):
@@ -154,7 +144,7 @@ class _Matcher:
                     self.file_names[key] = outlet
 
     def _known(self, key: str) -> Outlet | None:
-        return self.outlets.get(key) or self.short_outlets.get(key)
+        return self.names.find(key)
 
     def _by_url(self, url: str) -> Outlet | None:
         outlet_id = self.domains.find(url)

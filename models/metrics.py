@@ -11,8 +11,21 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import (
+    Select,
+    case,
+    distinct,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.expression import ColumnElement, UnaryExpression
 
 from .base import CoverageStatus, Prominence, Tone
 from .campaign import Campaign, KeyMessage
@@ -31,6 +44,8 @@ POSITION_WEIGHTS = {Prominence.TITLE: 1.0, Prominence.LEAD: 0.6, Prominence.BODY
 # clip whose tone is unknown counts as neutral.
 TONE_WEIGHTS = {Tone.POSITIVE: 1.0, Tone.NEUTRAL: 0.5, Tone.NEGATIVE: -1.0}
 LEAD_CHARACTERS = 400  # extracted text often has no paragraph breaks: the lead is capped
+# Past this many clip links, SQLite reads a campaign's clips through the status and period.
+MANY_CAMPAIGN_CLIPS = 10_000
 
 
 def paris_start(day: date) -> datetime:
@@ -61,6 +76,36 @@ def campaign_clips(session: Session, campaign_id: int) -> Select:
     return select(CoverageCampaign.coverage_id).where(CoverageCampaign.campaign_id.in_(family))
 
 
+def _in_campaign(session: Session, campaign_id: int) -> ColumnElement[bool]:
+    """The condition that a clip is in the campaign or a sub-campaign (each clip once).
+
+    SQLite's planner assumes that ``id IN (subquery)`` lists a few ids and reads each listed clip
+    by id. For a campaign of many clips, reading the range of a status and period in
+    ``ix_coverage_figures`` and checking each clip against the list is much faster: there ``+id``
+    keeps the planner from using the list as the way in. PostgreSQL weighs both from its
+    statistics.
+    """
+    clips = campaign_clips(session, campaign_id)
+    if session.get_bind().dialect.name == "sqlite":
+        listed = select(func.count()).select_from(clips.limit(MANY_CAMPAIGN_CLIPS).subquery())
+        if session.scalar(listed) >= MANY_CAMPAIGN_CLIPS:
+            unindexed = UnaryExpression(
+                Coverage.id, operator=operators.custom_op("+"), type_=Coverage.id.type
+            )
+            return unindexed.in_(clips)
+    return Coverage.id.in_(clips)
+
+
+def found_first(where: list) -> ColumnElement[bool]:
+    """The condition "one of the clips ``where`` selects", for a query reading their rows.
+
+    A figure that reads more than ``ix_coverage_figures`` holds (JSON breakdowns, key messages)
+    finds its clips in that index first and then reads only their rows: without it,
+    PostgreSQL reads the whole table when the status and period cover a large part of it.
+    """
+    return Coverage.id.in_(select(Coverage.id).where(*where).correlate(None))
+
+
 @dataclass(frozen=True)
 class Selection:
     """Which clips a figure counts."""
@@ -75,7 +120,7 @@ class Selection:
         conditions = [Coverage.status.in_(self.statuses)]
         if self.campaign_id is not None:
             # IN (subquery): a clip in the umbrella and in a sub-campaign counts once.
-            conditions.append(Coverage.id.in_(campaign_clips(session, self.campaign_id)))
+            conditions.append(_in_campaign(session, self.campaign_id))
         if self.date_from is not None:
             conditions.append(Coverage.published_at >= paris_start(self.date_from))
         if self.date_to is not None:
@@ -85,6 +130,47 @@ class Selection:
 
 def _share(part: int | float, whole: int | float) -> float | None:
     return round(part / whole, 4) if whole else None
+
+
+def _json_elements(session: Session, column) -> tuple:
+    """Unnest a JSON list column: return the table of its elements and each element's label.
+
+    The label is the ``label`` of an object element when it is a string; None for any other
+    element. A value that is not a list has no elements. SQLite unnests with ``json_each``,
+    PostgreSQL with ``json_array_elements``.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        lists = case(
+            (func.json_typeof(column) == "array", column), else_=literal_column("'[]'::json")
+        )
+        elements = func.json_array_elements(lists).table_valued("value").alias("element")
+        label = case(
+            (
+                func.json_typeof(elements.c.value) == "object",
+                case(
+                    (
+                        func.json_typeof(elements.c.value.op("->")("label")) == "string",
+                        elements.c.value.op("->>")("label"),
+                    )
+                ),
+            )
+        )
+    else:
+        lists = case((func.json_type(column) == "array", column), else_=literal_column("'[]'"))
+        elements = func.json_each(lists).table_valued("value", "type").alias("element")
+        # Nested CASE: json_type() would fail on a string element, whose value is plain text.
+        label = case(
+            (
+                elements.c.type == "object",
+                case(
+                    (
+                        func.json_type(elements.c.value, "$.label") == "text",
+                        func.json_extract(elements.c.value, "$.label"),
+                    )
+                ),
+            )
+        )
+    return elements, label
 
 
 def message_penetration(session: Session, selection: Selection) -> dict:
@@ -100,17 +186,43 @@ def message_penetration(session: Session, selection: Selection) -> dict:
             )
         )
     counts = dict.fromkeys(labels, 0)
+    # The labels live in a JSON list per clip: the database unnests the lists and counts each
+    # label once per clip, in one statement with the number of clips and of clips with a label.
+    # The chosen clips are materialised first: joined to the unnesting function directly,
+    # SQLite would read the whole table instead of the status and period range.
+    chosen = (
+        select(Coverage.id, Coverage.key_messages)
+        .where(found_first(selection.where(session)))
+        .cte("chosen")
+        .prefix_with("MATERIALIZED")
+    )
+    elements, label = _json_elements(session, chosen.c.key_messages)
+    pairs = (
+        select(chosen.c.id.label("clip"), label.label("label"))
+        .select_from(chosen)
+        .join(elements, true())
+        .where(label != "")
+        .distinct()
+        .cte("pairs")
+    )
+    rows = session.execute(
+        union_all(
+            select(literal("label"), pairs.c.label, func.count()).group_by(pairs.c.label),
+            select(literal("carrying"), null(), func.count(distinct(pairs.c.clip))),
+            select(literal("total"), null(), func.count()).select_from(chosen),
+        )
+    )
     total = carrying = 0
-    # The labels live in a JSON list per clip; unnesting it differs between SQLite (json_each)
-    # and PostgreSQL (json_array_elements), so the lists are counted here, once per clip.
-    for (messages,) in session.execute(
-        select(Coverage.key_messages).where(*selection.where(session))
-    ):
-        total += 1
-        found = {m.get("label") for m in messages or [] if isinstance(m, dict) and m.get("label")}
-        carrying += bool(found)
-        for label in found:
-            counts[label] = counts.get(label, 0) + 1
+    found: dict[str, int] = {}
+    for kind, name, n in rows:
+        if kind == "total":
+            total = n
+        elif kind == "carrying":
+            carrying = n
+        else:
+            found[name] = n
+    counts.update({name: found[name] for name in labels if name in found})
+    counts.update({name: found[name] for name in sorted(found) if name not in counts})
     return {
         "total": total,
         "clips_with_message": carrying,

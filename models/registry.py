@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from .base import Medium, RateKind, Scope
 from .outlet import Outlet, RateCard
+from .text import fold
 
 REGISTRY_CSV = Path(__file__).with_name("data") / "outlets-fr.csv"
 
@@ -301,6 +302,27 @@ def seed_outlets(session: Session, path: Path = REGISTRY_CSV) -> int:
     new = [o for o in read_registry(path) if o.name not in known]
     session.add_all(new)
     return len(new)
+
+
+_PARENTHESES = re.compile(r"\([^)]*\)")
+
+
+class OutletNames:
+    """Outlets found by their name as people write it: case, accents and punctuation do not
+    matter, nor a registry note in parentheses ("ICI Nord (ex-France Bleu Nord)" is "ICI Nord"),
+    unless two outlets share the short name."""
+
+    def __init__(self, outlets: Iterable[Outlet]):
+        self.names: dict[str, Outlet] = {}
+        short: dict[str, list[Outlet]] = {}
+        for outlet in outlets:
+            self.names.setdefault(fold(outlet.name), outlet)
+            short.setdefault(fold(_PARENTHESES.sub(" ", outlet.name)), []).append(outlet)
+        self.short = {k: v[0] for k, v in short.items() if len(v) == 1}
+
+    def find(self, name: str) -> Outlet | None:
+        key = fold(name or "")
+        return self.names.get(key) or self.short.get(key)
 
 
 class OutletIndex:

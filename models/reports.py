@@ -25,6 +25,7 @@ from .metrics import (
     REVIEWED_STATUSES,
     Selection,
     ave_value,
+    found_first,
     message_penetration,
     prominence,
     reach_by_scope,
@@ -126,6 +127,54 @@ def _utc_hour_postgresql(element, compiler, **kw):
     return f"to_char({compiler.process(column, **kw)} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
 
 
+class utc_month_or_hour(FunctionElement):
+    """``YYYY-MM`` of a UTC timestamp before the 28th of its month, else ``YYYY-MM-DD HH``.
+
+    Paris is ahead of UTC by less than a day: a moment before the 28th (UTC) is in the same
+    month in Paris, and only the hours of the last days of a month can be in the next one. The
+    database groups by month, and by hour on those days only: about 1,200 groups a year instead
+    of 8,760 hours, with the same months.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(utc_month_or_hour)
+def _utc_month_or_hour_default(element, compiler, **kw):
+    raise CompileError("monthly figures need SQLite or PostgreSQL")
+
+
+@compiles(utc_month_or_hour, "sqlite")
+def _utc_month_or_hour_sqlite(element, compiler, **kw):
+    (column,) = element.clauses
+    moment = compiler.process(column, **kw)
+    return (
+        f"CASE WHEN strftime('%d', {moment}) < '28' THEN strftime('%Y-%m', {moment}) "
+        f"ELSE strftime('%Y-%m-%d %H', {moment}) END"
+    )
+
+
+@compiles(utc_month_or_hour, "postgresql")
+def _utc_month_or_hour_postgresql(element, compiler, **kw):
+    (column,) = element.clauses
+    moment = f"({compiler.process(column, **kw)} AT TIME ZONE 'UTC')"
+    return (
+        f"CASE WHEN extract(day FROM {moment}) < 28 THEN to_char({moment}, 'YYYY-MM') "
+        f"ELSE to_char({moment}, 'YYYY-MM-DD HH24') END"
+    )
+
+
+def month_of(key: str | None) -> str:
+    """The Paris month (``YYYY-MM``, or ``undated``) of a :class:`utc_month_or_hour` group."""
+    if key is None:
+        return "undated"
+    if len(key) == len("YYYY-MM"):
+        return key
+    moment = datetime.strptime(key, "%Y-%m-%d %H").replace(tzinfo=UTC)
+    return moment.astimezone(PARIS).strftime("%Y-%m")
+
+
 def _money(value) -> float:
     return round(float(value or 0), 2)
 
@@ -145,6 +194,10 @@ def _by_medium(session: Session, where: list, rules: ValuationRules) -> dict:
         else_=0.0,
     )
     pages = func.coalesce(Coverage.page_fraction, Coverage.surface_cm2 / rules.print_page_area_cm2)
+    # The rate warnings are counted in the same pass: both read the breakdowns in the rows.
+    by_rate = and_(Coverage.ave_eur.is_not(None), Coverage.ave_override_eur.is_(None))
+    fit = Coverage.ave_breakdown["rate_fit"].as_string()
+    old = Coverage.ave_breakdown["rate_old"].as_boolean()
     rows = session.execute(
         select(
             Coverage.medium,
@@ -160,8 +213,11 @@ def _by_medium(session: Session, where: list, rules: ValuationRules) -> dict:
             func.sum(pages).label("pages"),
             func.sum(Coverage.surface_cm2).label("cm2"),
             func.sum(Coverage.duration_s).label("seconds"),
+            func.sum(case((and_(by_rate, fit == "later"), 1), else_=0)).label("rate_later"),
+            func.sum(case((and_(by_rate, fit == "earlier"), 1), else_=0)).label("rate_earlier"),
+            func.sum(case((and_(by_rate, old), 1), else_=0)).label("rate_old"),
         )
-        .where(*where)
+        .where(found_first(where))
         .group_by(Coverage.medium)
     )
     tally = Tally()
@@ -176,6 +232,9 @@ def _by_medium(session: Session, where: list, rules: ValuationRules) -> dict:
             "with_ave",
             "overridden",
             "valued",
+            "rate_later",
+            "rate_earlier",
+            "rate_old",
         ),
         0,
     )
@@ -197,52 +256,26 @@ def _by_medium(session: Session, where: list, rules: ValuationRules) -> dict:
 
 
 def _by_month(session: Session, where: list) -> dict:
+    group = utc_month_or_hour(Coverage.published_at)
     rows = session.execute(
-        select(
-            utc_hour(Coverage.published_at),
-            func.count(),
-            func.sum(Coverage.reach),
-            func.sum(ave_value()),
-        )
+        select(group, func.count(), func.sum(Coverage.reach), func.sum(ave_value()))
         .where(*where)
-        .group_by(utc_hour(Coverage.published_at))
+        .group_by(group)
     )
     months: dict[str, dict] = {}
-    for hour, n, reach, ave in rows:
-        if hour is None:
-            key = "undated"
-        else:
-            moment = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
-            key = moment.astimezone(PARIS).strftime("%Y-%m")
-        month = months.setdefault(key, {"total": 0, "reach": 0, "ave_eur": 0.0})
+    for key, n, reach, ave in rows:
+        month = months.setdefault(month_of(key), {"total": 0, "reach": 0, "ave_eur": 0.0})
         month["total"] += n
         month["reach"] += int(reach or 0)
         month["ave_eur"] = _money(month["ave_eur"] + float(ave or 0))
     return dict(sorted(months.items()))
 
 
-def _rate_fits(session: Session, where: list) -> tuple[int, int, int]:
-    """Count the clips valued at a rate starting after them, expired, or many years old."""
-    fit = Coverage.ave_breakdown["rate_fit"].as_string()
-    old = Coverage.ave_breakdown["rate_old"].as_boolean()
-    rows = session.execute(
-        select(fit, func.sum(case((old, 1), else_=0)), func.count())
-        .where(*where, Coverage.ave_eur.is_not(None), Coverage.ave_override_eur.is_(None))
-        .group_by(fit)
-    )
-    counts = {"later": 0, "earlier": 0, "old": 0}
-    for kind, old_count, n in rows:
-        if kind in counts:
-            counts[kind] += n
-        counts["old"] += int(old_count or 0)
-    return counts["later"], counts["earlier"], counts["old"]
-
-
 def _clips(n: int) -> str:
     return f"{n} clip" if n == 1 else f"{n} clips"
 
 
-def _warnings(session: Session, where: list, sums: dict, total: int, rules) -> list[str]:
+def _warnings(sums: dict, total: int, rules) -> list[str]:
     warnings = list(rules.warnings)
     if total - sums["valued"]:
         warnings.append(
@@ -257,7 +290,8 @@ def _warnings(session: Session, where: list, sums: dict, total: int, rules) -> l
         warnings.append(
             f"{_clips(total - sums['with_reach'])} without reach (no usable audience figure)"
         )
-    later, earlier, old = _rate_fits(session, where)
+    # Clips valued at a rate starting after them, expired, or many years old (AVE not overridden).
+    later, earlier, old = sums["rate_later"], sums["rate_earlier"], sums["rate_old"]
     if later:
         warnings.append(f"{_clips(later)} valued at a rate dated after them (the earliest known)")
     if earlier:
@@ -334,5 +368,5 @@ def campaign_report(
         "prominence": prominence(session, selection),
         "share_of_voice": sov,
         "rules": rules.as_json(),
-        "warnings": _warnings(session, where, sums, tally.total, rules),
+        "warnings": _warnings(sums, tally.total, rules),
     }

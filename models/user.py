@@ -24,6 +24,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "add_coverage": frozenset({Role.ADMIN, Role.OFFICER, Role.AGENCY}),
     "edit_registry": frozenset({Role.ADMIN, Role.AGENCY}),
     "press": frozenset({Role.ADMIN, Role.AGENCY}),  # press file, press actions, press book
+    # confirm or reject the suggestion that a clip came from a press action
+    "attribute": frozenset({Role.ADMIN, Role.OFFICER, Role.AGENCY}),
     "admin": frozenset({Role.ADMIN}),  # users, settings, every task
 }
 

@@ -67,5 +67,6 @@ def test_fixture_site_to_campaign_tally(any_settings, fixture_server, nlp):
 
     page = client.get("/campaigns/bassin-minier").get_data(as_text=True)
     assert tally(page) == {"press": 2, "tv": 1, "radio": 1, "web": 0, "partner": 1, "total": 5}
-    assert '<span class="count" id="remaining">0</span>' in client.get("/review/").get_data(as_text=True)
+    inbox = client.get("/review/").get_data(as_text=True)
+    assert '<span class="count" id="remaining">0</span>' in inbox
     app.extensions["retombees_engine"].dispose()

@@ -76,3 +76,40 @@ def test_scheduler_process_stops_on_sigterm(settings):
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     assert any("scheduler started" in line for line in lines)
+
+
+def test_new_clips_are_suggested_for_the_press_actions_still_open(settings):
+    from datetime import UTC, datetime, timedelta
+
+    from models import ActionContact, ActionKind, Contact, ContactOutlet, Outlet, PressAction
+    from models.base import Medium
+
+    _engine, sessions = open_database(settings)
+    now = datetime.now(UTC)
+    with sessions.begin() as session:
+        outlet = Outlet(name="La Voix du Nord", medium=Medium.PRESS)
+        contact = Contact(first_name="Claire", last_name="Dufour")
+        contact.outlet_links = [ContactOutlet(outlet=outlet)]
+        for title, day in (("ouverte", now.date()), ("close", now.date() - timedelta(days=90))):
+            session.add(
+                PressAction(
+                    kind=ActionKind.RELEASE,
+                    title=title,
+                    day=day,
+                    people=[ActionContact(contact=contact, recipient=True)],
+                )
+            )
+        session.add(
+            Coverage(
+                url="https://www.lavoixdunord.fr/a",
+                title="Le Bassin minier",
+                outlet=outlet,
+                published_at=now,
+                status=CoverageStatus.NEW,
+            )
+        )
+    Jobs(settings).suggest_attributions()
+    with sessions() as session:
+        open_action, closed = session.scalars(select(PressAction).order_by(PressAction.id))
+        assert [a.coverage.title for a in open_action.attributions] == ["Le Bassin minier"]
+        assert closed.attributions == []  # its window ended long ago

@@ -13,17 +13,20 @@ from models.db import open_database
 
 from . import (
     account,
+    actions,
     admin,
     api,
     auth,
     background,
     campaigns,
+    contacts,
     coverage,
     dashboard,
     errors,
     jobs,  # noqa: F401  (registers the background task kinds)
     outlets,
     reasons,
+    requests_log,
     review,
     sources,
     tasks,
@@ -69,7 +72,7 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     app.teardown_appcontext(close_session)
     background.init_app(app)
     modules = (auth, review, sources, campaigns, coverage, outlets, dashboard)
-    modules += (admin, account, tasks, api)
+    modules += (contacts, actions, requests_log, admin, account, tasks, api)
     for module in modules:
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: nothing for a forged form to ride on

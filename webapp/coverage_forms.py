@@ -251,6 +251,7 @@ ACTION_LABELS = {
     "value": _l("Advertising value set by hand"),
     "size": _l("Size entered"),
     "undo": _l("Change undone"),
+    "attribution": _l("Press action attribution decided"),
 }
 FIELD_LABELS = {
     "title": _l("Title"),

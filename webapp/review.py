@@ -27,6 +27,7 @@ from werkzeug.datastructures import MultiDict
 
 from models.campaign import active_campaigns
 from models.inbox import InboxFilter, cards_of, inbox_cards, open_inbox, review_count
+from models.press_action_edit import suggested_attributions
 from models.review import (
     bulk_review,
     correct_key_message,
@@ -92,10 +93,14 @@ def _remember(ids: list[int], undone: bool = False) -> None:
     web_session[RECENT_KEY] = (([] if undone else list(ids)) + kept)[:RECENT_MAX]
 
 
-def _card_context(back_url: str) -> dict:
-    """What every card needs besides its clip."""
+def _card_context(back_url: str, clip_ids=()) -> dict:
+    """What every card needs besides its clip (with the press actions suggested for the
+    clips ``clip_ids``, read in one query)."""
     return {
         "can_review": current_user.can("review"),
+        "can_attribute": current_user.can("attribute"),
+        "can_see_actions": current_user.can("press"),
+        "suggestions": suggested_attributions(db(), clip_ids),
         "campaigns": active_campaigns(db()),
         "back_url": back_url,
         "recent_ids": set(_recent_ids()),
@@ -135,7 +140,7 @@ def index():
         inbox=inbox,
         first_visit=inbox.since is None,
         can_add=current_user.can("add_coverage"),
-        **_card_context(back_url),
+        **_card_context(back_url, [card.clip.id for card in cards + recent]),
     )
 
 
@@ -157,7 +162,7 @@ def _answer(clips: list, message: str, undone: bool = False):
         return redirect(_back())
     back_args = _back_args()
     inbox = _inbox_filter(back_args)
-    context = _card_context(_back())
+    context = _card_context(_back(), ids)
     cards = {
         card.clip.id: render_template("review/_card.html", card=card, **context)
         for card in cards_of(session, ids, inbox.since)

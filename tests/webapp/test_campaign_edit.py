@@ -15,6 +15,12 @@ from models.query import parse_query
 from tests.conftest import csrf_token
 
 
+@pytest.fixture(autouse=True)
+def english(client):
+    """These tests read the English interface texts (the French catalogue has its own test)."""
+    client.get("/login?lang=en")
+
+
 @pytest.fixture
 def settings(any_settings):
     """Every test runs on SQLite, then on PostgreSQL when one is configured."""
