@@ -7,7 +7,7 @@ same :class:`~models.metrics.Selection` so that their figures add up to the repo
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from .base import CoverageStatus, Medium
 from .campaign import Campaign
 from .coverage import Coverage
-from .metrics import PARIS, REVIEWED_STATUSES, Selection, ave_value
+from .metrics import REVIEWED_STATUSES, Selection, ave_value
 from .outlet import Outlet
-from .reports import Tally, utc_hour
+from .reports import Tally, month_of, utc_month_or_hour
 
 UNDATED = "undated"
 # The figures compared between two periods, in the order shown; ratios compare by difference.
@@ -36,28 +36,20 @@ def selection(
     return Selection(campaign_id, date_from, date_to, statuses)
 
 
-def paris_month(hour: str | None) -> str:
-    """``YYYY-MM`` in Paris of a ``YYYY-MM-DD HH`` UTC hour, as the report groups months."""
-    if hour is None:
-        return UNDATED
-    moment = datetime.strptime(hour, "%Y-%m-%d %H").replace(tzinfo=UTC)
-    return moment.astimezone(PARIS).strftime("%Y-%m")
-
-
 def month_by_medium(session: Session, chosen: Selection) -> dict[str, dict[str, int]]:
     """Count clips by month (Paris time) and medium: ``{"YYYY-MM": {"press": n, …}}``.
 
     A clip without medium yet counts as web, as in the report's tally.
     """
-    hour = utc_hour(Coverage.published_at)
+    group = utc_month_or_hour(Coverage.published_at)
     rows = session.execute(
-        select(hour, Coverage.medium, func.count())
+        select(group, Coverage.medium, func.count())
         .where(*chosen.where(session))
-        .group_by(hour, Coverage.medium)
+        .group_by(group, Coverage.medium)
     )
     months: dict[str, Tally] = {}
-    for at, medium, n in rows:
-        months.setdefault(paris_month(at), Tally()).add(medium, n)
+    for at, medium, n in rows:  # grouped as the report groups its months
+        months.setdefault(month_of(at), Tally()).add(medium, n)
     return {key: months[key].by_medium for key in sorted(months)}
 
 

@@ -29,7 +29,7 @@ from models.dashboard import (
     top_outlets,
 )
 from models.metrics import PARIS
-from models.reports import campaign_report
+from models.reports import campaign_report, headline_figures
 
 from .auth import permission_required
 from .charts import MEDIUM_COLOURS, Category, Series, horizontal_bars, stacked_bars
@@ -122,7 +122,7 @@ def figures(filters: Filters) -> dict:
         session, campaign_id, filters.date_from, filters.date_to, status, rules
     )
     before = previous_period(filters.date_from, filters.date_to)
-    previous = campaign_report(session, campaign_id, *before, status, rules)
+    previous = headline_figures(session, campaign_id, *before, status)
     chosen = selection(campaign_id, filters.date_from, filters.date_to, status)
     months = month_by_medium(session, chosen)
     keys = month_keys(filters.date_from, filters.date_to)

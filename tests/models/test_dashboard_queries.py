@@ -24,14 +24,13 @@ from models.dashboard import (
     default_campaign,
     month_by_medium,
     month_keys,
-    paris_month,
     previous_period,
     selection,
     top_messages,
     top_outlets,
 )
 from models.db import open_database
-from models.reports import campaign_report
+from models.reports import campaign_report, month_of
 
 PARIS = ZoneInfo("Europe/Paris")
 PM, DT = "Patrimoine mondial", "Destination touristique"
@@ -180,10 +179,10 @@ def test_month_by_medium_counts_each_medium_in_its_paris_month(world):
     }
 
 
-def test_paris_month_and_month_keys():
-    assert paris_month("2022-03-31 22") == "2022-04"  # midnight in Paris (summer time)
-    assert paris_month("2022-12-31 22") == "2022-12"  # 23:00 in Paris (winter time)
-    assert paris_month(None) == "undated"
+def test_month_of_an_hour_and_month_keys():
+    assert month_of("2022-03-31 22") == "2022-04"  # midnight in Paris (summer time)
+    assert month_of("2022-12-31 22") == "2022-12"  # 23:00 in Paris (winter time)
+    assert month_of(None) == "undated"
     assert month_keys(date(2021, 11, 15), date(2022, 2, 1)) == [
         "2021-11",
         "2021-12",
@@ -268,3 +267,17 @@ def test_compare_gives_relative_changes_and_differences(world):
     assert rows["message_penetration"]["change"] is None
     # Tone index 2022: (6 - 1) / 9 known; 2021: (2 - 1) / 4.
     assert rows["tone_index"]["difference"] == round(round(5 / 9, 4) - 0.25, 4)
+
+
+@pytest.mark.parametrize("status", [CoverageStatus.CONFIRMED, None])
+def test_the_headline_figures_are_the_report_figures(world, status):
+    """The previous period is compared through the headline figures only: they must be the
+    figures the full report gives for the same period."""
+    from models.reports import headline_figures
+
+    session, ids = world
+    for period in (YEAR_2022, previous_period(*YEAR_2022)):
+        report = campaign_report(session, ids["umbrella"], *period, status)
+        headline = headline_figures(session, ids["umbrella"], *period, status)
+        assert headline == {key: report[key] for key in headline}
+    assert headline_figures(session, ids["umbrella"], *YEAR_2022)["total"] > 0
