@@ -23,6 +23,9 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from models.contact import SEGMENTS, Contact, ContactOutlet, LegalBasis, valid_email
 from models.outlet import Outlet
 
+from .press_labels import KIND_LABELS
+from .press_labels import OUTCOME_LABELS as PRESS_OUTCOME_LABELS
+
 SEGMENT_LABELS = {
     "local": _l("Local"),
     "regional": _l("Regional"),
@@ -42,22 +45,8 @@ INTERACTION_LABELS = {
     "action": _l("press action"),
     "request": _l("request"),
 }
-ACTION_KIND_LABELS = {
-    "release": _l("Press release"),
-    "press_kit": _l("Press kit"),
-    "invitation": _l("Invitation"),
-    "press_conference": _l("Press conference"),
-    "press_trip": _l("Press trip"),
-    "interview": _l("Interview"),
-    "follow_up": _l("Follow-up"),
-}
-OUTCOME_LABELS = {
-    "no_answer": _l("No answer"),
-    "declined": _l("Declined"),
-    "interested": _l("Interested"),
-    "will_cover": _l("Will cover"),
-    "covered": _l("Covered"),
-}
+# The kinds of action and the outcomes of follow-ups: one table each, in press_labels.
+ACTION_KIND_LABELS, OUTCOME_LABELS = KIND_LABELS, PRESS_OUTCOME_LABELS
 REQUEST_STATUS_LABELS = {
     "open": _l("Open"),
     "answered": _l("Answered"),
