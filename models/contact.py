@@ -116,3 +116,14 @@ def contact_with_outlets(session: Session, contact_id: int) -> Contact | None:
         .where(Contact.id == contact_id)
         .options(selectinload(Contact.outlet_links).selectinload(ContactOutlet.outlet))
     )
+
+
+def contact_by_email(session: Session, email: str, other_than: int | None = None) -> Contact | None:
+    """The contact (not erased) with this e-mail address, in any case; ``other_than`` leaves
+    one contact out (the one being edited)."""
+    query = select(Contact).where(
+        func.lower(Contact.email) == email.strip().lower(), Contact.erased_at.is_(None)
+    )
+    if other_than is not None:
+        query = query.where(Contact.id != other_than)
+    return session.scalars(query).first()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, or_, select, update
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, func, or_, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import (
@@ -264,3 +264,16 @@ def mark_campaign_stale(session: Session, campaign_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount or 0
+
+
+def stale_count(session: Session, campaign_id: int) -> int:
+    """How many clips of a campaign (and its sub-campaigns) still await a new analysis."""
+    from .metrics import campaign_clips
+
+    return session.scalar(
+        select(func.count())
+        .select_from(Coverage)
+        .where(
+            Coverage.stale_analysis.is_(True), Coverage.id.in_(campaign_clips(session, campaign_id))
+        )
+    )

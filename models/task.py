@@ -12,8 +12,8 @@ import enum
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
 
@@ -95,3 +95,11 @@ class Task(Base):
             "created_at": self.created_at.isoformat() if self.created_at else None,
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
         }
+
+
+def recent_tasks(session: Session, user_id: int | None, limit: int = 50) -> list[Task]:
+    """The latest tasks, newest first: of one user, or everyone's with ``user_id`` None."""
+    query = select(Task).order_by(Task.id.desc()).limit(limit)
+    if user_id is not None:
+        query = query.where(Task.user_id == user_id)
+    return list(session.scalars(query))

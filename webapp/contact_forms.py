@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from wtforms import (
     BooleanField,
@@ -20,8 +19,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models.contact import SEGMENTS, Contact, ContactOutlet, LegalBasis, valid_email
-from models.outlet import Outlet
+from models.contact import (
+    SEGMENTS,
+    Contact,
+    ContactOutlet,
+    LegalBasis,
+    contact_by_email,
+    valid_email,
+)
+from models.outlet import outlets_by_name
 
 from .press_labels import KIND_LABELS
 from .press_labels import OUTCOME_LABELS as PRESS_OUTCOME_LABELS
@@ -118,8 +124,7 @@ class ContactForm(FlaskForm):
     def __init__(self, *args, session: Session, contact: Contact | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._session, self._contact = session, contact
-        names = session.execute(select(Outlet.id, Outlet.name).order_by(Outlet.name)).all()
-        choices = [(0, "—")] + [(outlet_id, name) for outlet_id, name in names]
+        choices = [(0, "—")] + [(o.id, o.name) for o in outlets_by_name(session)]
         if not self.is_submitted():
             for _blank in range(EXTRA_OUTLET_ROWS):
                 self.outlets.append_entry()
@@ -131,15 +136,12 @@ class ContactForm(FlaskForm):
             raise ValidationError(_l("Give a first or last name."))
 
     def validate_email(self, field) -> None:
-        email = (field.data or "").strip().lower()
+        email = (field.data or "").strip()
         if not email:
             return
-        query = select(Contact).where(
-            func.lower(Contact.email) == email, Contact.erased_at.is_(None)
+        other = contact_by_email(
+            self._session, email, self._contact.id if self._contact is not None else None
         )
-        if self._contact is not None:
-            query = query.where(Contact.id != self._contact.id)
-        other = self._session.scalars(query).first()
         if other is not None:
             raise ValidationError(_("%(name)s already has this e-mail address.", name=other.name))
 

@@ -18,11 +18,10 @@ from datetime import date
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models import Campaign, Coverage, CoverageStatus, Medium, Scope, Tone
-from models.coverage import mark_campaign_stale
+from models.coverage import mark_campaign_stale, stale_count
 from models.search import MAX_PER_PAGE, CoverageFilters, search_coverage
 
 from .background import Progress, task_kind
@@ -79,16 +78,8 @@ def crawl(session: Session, progress: Progress, params: dict) -> dict:
 
 
 def _stale_left(session: Session, campaign_id: int) -> int:
-    from models.metrics import campaign_clips
-
-    session.expire_all()
-    return session.scalar(
-        select(func.count())
-        .select_from(Coverage)
-        .where(
-            Coverage.stale_analysis.is_(True), Coverage.id.in_(campaign_clips(session, campaign_id))
-        )
-    )
+    session.expire_all()  # the child process analyses the clips: read them afresh
+    return stale_count(session, campaign_id)
 
 
 @task_kind("reanalyse")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from models import Task
+from models.task import recent_tasks
 
 from .session import db
 
@@ -23,10 +23,8 @@ def _task(task_id: int) -> Task:
 @bp.get("/")
 @login_required
 def index():
-    query = select(Task).order_by(Task.id.desc()).limit(50)
-    if not current_user.can("admin"):
-        query = query.where(Task.user_id == current_user.id)
-    return render_template("tasks/index.html", tasks=list(db().scalars(query)))
+    owner = None if current_user.can("admin") else current_user.id
+    return render_template("tasks/index.html", tasks=recent_tasks(db(), owner))
 
 
 @bp.get("/<int:task_id>")

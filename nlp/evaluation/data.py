@@ -28,3 +28,26 @@ def component_pipeline(component: str, requires: tuple[str, ...]) -> Language:
         pipeline.enable_pipe(name)
     pipeline.add_pipe(component)
     return pipeline
+
+
+def best_plateau(grid: list[float], right: list[int | float]) -> tuple[float, float]:
+    """Return the first and last grid values of the longest run that reaches the best score."""
+    best = max(right)
+    runs, run = [], []
+    for value, count in zip(grid, right, strict=True):
+        if count == best:
+            run.append(value)
+        elif run:
+            runs.append(run)
+            run = []
+    if run:
+        runs.append(run)
+    longest = max(runs, key=len)
+    return longest[0], longest[-1]
+
+
+def middle_of_best(grid: list[float], right: list[int | float]) -> float:
+    """Return the middle of :func:`best_plateau`: as far as the data allows from both the last
+    miss and the first false alarm."""
+    first, last = best_plateau(grid, right)
+    return round((first + last) / 2, 2)

@@ -20,7 +20,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from ..components.key_messages import REQUIRES, load_message_set
-from .data import LABELLED_DIR, component_pipeline, read_jsonl
+from .data import LABELLED_DIR, best_plateau, component_pipeline, middle_of_best, read_jsonl
 from .report import Report, Scores
 
 LABELLED = LABELLED_DIR / "key_messages.jsonl"
@@ -118,25 +118,13 @@ def calibrate(pipeline: Language, split: str = "dev", path: Path = LABELLED) -> 
         component.similarity_threshold = saved
     thresholds = [step / 100 for step in range(50, 100)]
     f1s = [score(examples, found, labels, t)[0].f1 for t in thresholds]
-    best = max(f1s)
-    # The middle of the longest run of thresholds that reach the best F1: as far as the dev
-    # set allows from both the last missed positive and the first false alarm.
-    runs, run = [], []
-    for threshold, f1 in zip(thresholds, f1s, strict=True):
-        if f1 == best:
-            run.append(threshold)
-        elif run:
-            runs.append(run)
-            run = []
-    if run:
-        runs.append(run)
-    longest = max(runs, key=len)
-    threshold = round((longest[0] + longest[-1]) / 2, 2)
+    plateau = best_plateau(thresholds, f1s)
+    threshold = middle_of_best(thresholds, f1s)
     scores, _ = score(examples, found, labels, threshold)
     return {
         "split": split,
         "threshold": threshold,
-        "plateau": [longest[0], longest[-1]],
+        "plateau": list(plateau),
         "scores": scores.as_json(),
     }
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from spacy.language import Language
 
 from ..components.tone import REQUIRES
-from .data import LABELLED_DIR, component_pipeline, read_jsonl
+from .data import LABELLED_DIR, component_pipeline, middle_of_best, read_jsonl
 from .report import Confusion, Report
 
 LABELLED = LABELLED_DIR / "tone.jsonl"
@@ -83,22 +83,6 @@ def evaluate(pipeline: Language, split: str | None = None, path: Path = LABELLED
     )
 
 
-def _middle_of_best(grid: list[float], right: list[int]) -> float:
-    """Return the middle of the longest run of grid values that reach the most right answers."""
-    best = max(right)
-    runs, run = [], []
-    for value, count in zip(grid, right, strict=True):
-        if count == best:
-            run.append(value)
-        elif run:
-            runs.append(run)
-            run = []
-    if run:
-        runs.append(run)
-    longest = max(runs, key=len)
-    return round((longest[0] + longest[-1]) / 2, 2)
-
-
 def calibrate(pipeline: Language, split: str = "dev", path: Path = LABELLED) -> dict:
     """Place each edge of the neutral band on one split, independently, and report accuracy.
 
@@ -111,10 +95,10 @@ def calibrate(pipeline: Language, split: str = "dev", path: Path = LABELLED) -> 
     labels = [example["label"] for example in examples]
     grid = [step / 100 for step in range(1, 100)]
     pairs = list(zip(scores, labels, strict=True))
-    positive = _middle_of_best(
+    positive = middle_of_best(
         grid, [sum((s >= t) == (lab == "positive") for s, lab in pairs) for t in grid]
     )
-    negative = _middle_of_best(
+    negative = middle_of_best(
         grid, [sum((s <= -t) == (lab == "negative") for s, lab in pairs) for t in grid]
     )
     right = sum(decide(s, positive, negative) == lab for s, lab in pairs)
