@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from .base import CoverageStatus, Medium
 from .import_file import MEDIA, PARIS, STATUSES, URL_MEDIA, RawRow, RawValue
-from .text import fold
+from .text import fold, parse_number
 from .urls import canonical_url
 
 # -- Validation -----------------------------------------------------------------------------
@@ -155,9 +155,8 @@ def _number(name: str, value: RawValue) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         number = float(value)
     else:
-        text = _text(value).replace("\u00a0", "").replace(" ", "").replace(",", ".")
         try:
-            number = float(text)
+            number = parse_number(_text(value))
         except ValueError:
             raise _Invalid(f'{name} "{_text(value)}" is not a number') from None
     if not math.isfinite(number):

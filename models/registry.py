@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from .base import Medium, RateKind, Scope
 from .outlet import Outlet, RateCard
-from .text import fold
+from .text import fold, parse_number
 
 REGISTRY_CSV = Path(__file__).with_name("data") / "outlets-fr.csv"
 
@@ -105,11 +105,9 @@ def _cell(row: dict, name: str) -> str:
 
 
 def _number(row: dict, name: str) -> float | None:
-    text = _cell(row, name).replace("\u00a0", "").replace(" ", "").replace(",", ".")
-    if not text:
-        return None
+    text = _cell(row, name)
     try:
-        return float(text)
+        return parse_number(text)
     except ValueError:
         raise _Invalid(f"{name} {text!r} is not a number") from None
 

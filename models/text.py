@@ -74,3 +74,16 @@ def fold_words(text: str) -> list[str]:
         if not text.isascii() and any(unicodedata.combining(c) for c in set(text)):
             text = "".join(c for c in text if not unicodedata.combining(c))
     return _WORD.findall(text)
+
+
+_NUMBER_NOISE = re.compile(r"[\s\u00a0\u202f€]")
+
+
+def parse_number(text: str | None) -> float | None:
+    """A number typed the French or English way: ``"1 200,50"``, ``"1200.5"``, ``"92 075 €"``;
+    None when empty.
+
+    :raises ValueError: when it is not a number.
+    """
+    cleaned = _NUMBER_NOISE.sub("", text or "").replace(",", ".")
+    return float(cleaned) if cleaned else None

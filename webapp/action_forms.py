@@ -20,6 +20,7 @@ from models.press_action_edit import (
     Problem,
     read_document,
 )
+from models.text import parse_number
 
 from .press_labels import KIND_LABELS, SEGMENT_LABELS
 
@@ -57,16 +58,6 @@ class ActionForm(FlaskForm):
         choices=[("", _l("No segment"))] + [(s, SEGMENT_LABELS[s]) for s in SEGMENTS],
         default="",
     )
-
-
-def parse_money(text: str | None) -> float | None:
-    """A sum typed the French or English way ("1 200,50", "1200.5"); None when empty.
-
-    :raises ValueError: when it is not a number.
-    """
-    cleaned = (text or "").replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    cleaned = cleaned.replace("€", "").replace(",", ".")
-    return float(cleaned) if cleaned else None
 
 
 PROBLEMS = {
@@ -113,7 +104,7 @@ def posted_roles() -> dict[int, set[str]]:
 def action_fields(form: ActionForm, problems: list[Problem]) -> ActionFields:
     """Read the form into the domain's fields, noting what cannot be read."""
     try:
-        cost = parse_money(form.cost.data)
+        cost = parse_number(form.cost.data)
     except ValueError:
         cost = None
         problems.append(Problem("cost_eur", "cost_number", "Not a number."))

@@ -43,7 +43,7 @@ from .action_forms import (
     posted_roles,
     problem_message,
 )
-from .auth import permission_required
+from .auth import local_path, permission_required
 from .background import start_task, task_kind
 from .press_labels import (
     CHANNEL_LABELS,
@@ -215,10 +215,7 @@ def _suggest_task(session, progress, params: dict) -> dict:
 
 
 def _next(default: str) -> str:
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return default
+    return local_path(request.form.get("next"), default)
 
 
 @bp.post("/<int:action_id>/attribution/<int:coverage_id>")

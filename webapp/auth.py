@@ -41,10 +41,12 @@ def permission_required(action: str):
     return decorator
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+def local_path(target: str | None, default: str, prefix: str = "/") -> str:
+    """``target`` when it is a path of this site (under ``prefix``), else ``default``: a
+    redirect never leads to another site (``//host``, ``/\\host``)."""
+    if target and target.startswith(prefix) and not target.startswith("//") and "\\" not in target:
         return target
-    return url_for("review.index")
+    return default
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,7 +59,7 @@ def login():
             user.last_login_at = utcnow()
             session.commit()
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(local_path(request.args.get("next"), url_for("review.index")))
         flash(_("Unknown user name or wrong password."), "error")
     return render_template("auth/login.html", form=form)
 

@@ -16,6 +16,7 @@ from models.manual import HandEntry, ManualEntryError, add_clip_by_hand, add_cli
 from models.outlet import outlets_by_name
 from models.search import SearchError, search_coverage
 from models.snapshots import decompress, snapshot_of
+from models.text import parse_number
 
 from .auth import permission_required
 from .background import start_task
@@ -160,13 +161,12 @@ def override_value(coverage_id: int):
 
     session = db()
     clip = _clip(coverage_id)
-    raw = (request.form.get("amount") or "").replace(" ", "").replace(",", ".")
     before = {
         "ave_override_eur": clip.ave_override_eur,
         "ave_override_reason": clip.ave_override_reason,
     }
     try:
-        amount = float(raw) if raw else None
+        amount = parse_number(request.form.get("amount"))
         set_ave_override(clip, amount, request.form.get("reason", "").strip())
     except ValueError:
         flash(_("Give a positive amount in euros and the reason for it."), "error")
@@ -178,8 +178,14 @@ def override_value(coverage_id: int):
 
 
 def _number(name: str, kind=float):
-    raw = (request.form.get(name) or "").replace(" ", "").replace(",", ".")
-    return kind(raw) if raw else None
+    """A number of the posted form, or None; a whole number where ``kind`` is int.
+
+    :raises ValueError: when it is not one.
+    """
+    value = parse_number(request.form.get(name))
+    if value is not None and kind is int and not value.is_integer():
+        raise ValueError(f"{name} is not a whole number")
+    return kind(value) if value is not None else None
 
 
 @bp.post("/<int:coverage_id>/size")

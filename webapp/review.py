@@ -38,7 +38,7 @@ from models.review import (
     undo_last,
 )
 
-from .auth import permission_required
+from .auth import local_path, permission_required
 from .session import db, valuation_rules
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -77,10 +77,7 @@ def _back_args() -> MultiDict:
 
 
 def _back() -> str:
-    target = request.form.get("next") or ""
-    if target.startswith(bp.url_prefix + "/") and not target.startswith("//"):
-        return target
-    return url_for("review.index")
+    return local_path(request.form.get("next"), url_for("review.index"), bp.url_prefix + "/")
 
 
 def _recent_ids() -> list[int]:
