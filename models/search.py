@@ -31,6 +31,9 @@ BM25_WEIGHTS = (10.0, 4.0, 1.0, 4.0)
 # Shorter words stay exact: a one- or two-letter prefix matches most of a million clips.
 PREFIX_MIN_LENGTH = 3
 COUNT_CAP = 10_000  # past this many clips the count says "10 000+" instead of counting on
+# Ranking reads every ranked clip's index entry (SQLite) or stored tsvector (PostgreSQL): with
+# more matches than this, relevance orders the most recently collected ones only.
+RANK_WINDOW = 1_000
 PER_PAGE = 50
 MAX_PER_PAGE = 200
 SORTS = ("relevance", "date_desc", "date_asc", "reach_desc", "ave_desc")
@@ -93,12 +96,18 @@ class SearchResult:
     page: int
     per_page: int
     capped: bool = False  # total is COUNT_CAP: there are at least that many clips
+    ranked_window: int | None = None  # relevance ordered only the latest this many matches
     sort: str = "date_desc"
     filters: CoverageFilters = field(default_factory=CoverageFilters)
 
     @property
+    def listed(self) -> int:
+        """How many clips the pages list: all the matches, or the ranked window."""
+        return min(self.total, self.ranked_window) if self.ranked_window else self.total
+
+    @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+        return max(1, -(-self.listed // self.per_page))
 
     @property
     def has_previous(self) -> bool:
@@ -189,14 +198,14 @@ def _fts5_matches(match: str):
     )
 
 
-def _fts5_ranked(match: str):
+def _fts5_ranked(match: str, lowest_id: int):
     weights = ", ".join(str(w) for w in BM25_WEIGHTS)
     return (
         text(
             f"SELECT rowid AS id, bm25({FTS_TABLE}, {weights}) AS score "
-            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match"
+            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match AND rowid >= :lowest_id"
         )
-        .bindparams(fts_match=match)
+        .bindparams(fts_match=match, lowest_id=lowest_id)
         .columns(id=Integer, score=Float)
         .subquery("fts")
     )
@@ -281,31 +290,27 @@ def search_coverage(
     dialect = _dialect(session)
     conditions = filter_conditions(session, filters)
     words: list = []  # the full-text condition
-    query, order = select(Coverage.id), _order(sort)
     if q and dialect == "sqlite":
         match = fts5_query(q)
         words.append(Coverage.id.in_(_fts5_matches(match)))
-        if sort == "relevance":
-            ranked = _fts5_ranked(match)  # the join both selects and ranks
-            query = query.join(ranked, ranked.c.id == Coverage.id)
-            order = [ranked.c.score.asc(), Coverage.id.desc()]  # bm25: lower is better
     elif q:
         parse_words(q)  # the same searches are refused on both databases
-        tsquery = _tsquery(q)
-        words.append(_tsvector().op("@@")(tsquery))
-        if sort == "relevance":
-            order = [func.ts_rank(_tsvector(), tsquery).desc(), Coverage.id.desc()]
-
+        words.append(_tsvector().op("@@")(_tsquery(q)))
+    conditions += words
     capped_count = select(func.count()).select_from(
-        select(Coverage.id).where(*conditions, *words).limit(COUNT_CAP + 1).subquery()
+        select(Coverage.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
     )
-    if not (q and dialect == "sqlite" and sort == "relevance"):
-        conditions += words
-    # The page's ids first, from the indexes where they serve; then only those rows, without
-    # their text (SQLite reads a whole row, text included, for any column after it).
-    query = query.where(*conditions).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     try:
         total = session.scalar(capped_count) or 0
+        window = None
+        query = select(Coverage.id).where(*conditions)
+        if sort == "relevance" and total:
+            window, query = _ranked(session, query, q, total)
+        else:
+            query = query.order_by(*_order(sort))
+        # The page's ids first, from the indexes where they serve; then only those rows,
+        # without their text (SQLite reads a whole row, text included, for any column after it).
+        query = query.limit(per_page).offset((page - 1) * per_page)
         ids = list(session.scalars(query)) if total else []
         rows = select(Coverage).where(Coverage.id.in_(ids))
         rows = rows.options(load_only(*LIST_COLUMNS), selectinload(Coverage.outlet))
@@ -320,9 +325,31 @@ def search_coverage(
         page=page,
         per_page=per_page,
         capped=total > COUNT_CAP,
+        ranked_window=window,
         sort=sort,
         filters=filters,
     )
+
+
+def _ranked(session: Session, query, q: str, total: int):
+    """Order ``query`` (the matching ids) by relevance, best first.
+
+    With more than :data:`RANK_WINDOW` matches, only the most recently collected ones are
+    ranked (ids grow as clips are collected): the others are left out of the list, and the
+    window's size is returned so the page can say so. Sorting by date lists them all.
+    """
+    window, lowest = None, 0
+    if total > RANK_WINDOW:
+        newest = query.order_by(Coverage.id.desc()).limit(RANK_WINDOW).subquery()
+        lowest = session.scalar(select(func.min(newest.c.id))) or 0
+        window = RANK_WINDOW
+        query = query.where(Coverage.id >= lowest)
+    if _dialect(session) == "sqlite":
+        ranked = _fts5_ranked(fts5_query(q), lowest)  # the join ranks; the id range bounds it
+        query = query.join(ranked, ranked.c.id == Coverage.id)
+        return window, query.order_by(ranked.c.score.asc(), Coverage.id.desc())  # lower: better
+    rank = func.ts_rank(_tsvector(), _tsquery(q))
+    return window, query.order_by(rank.desc(), Coverage.id.desc())
 
 
 def key_message_labels(session: Session) -> list[str]:

@@ -22,7 +22,7 @@ from models.review import DECISIONS, ClipNotFound, decide
 
 from .api_json import campaign_detail, campaign_item, coverage_detail, coverage_item, outlet_item
 from .openapi import openapi_document
-from .session import db, valuation_rules
+from .session import cached_figures, db, valuation_rules
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -228,13 +228,19 @@ def campaign_report_json():
     benchmarks = [_campaign_id(slug) for slug in request.args.getlist("benchmark") if slug]
     if benchmarks and campaign_id is None:
         abort(400, description="benchmark: needs a campaign.")
-    report = campaign_report(
-        db(),
-        campaign_id,
-        date_from,
-        date_to,
-        None if status == "all" else CoverageStatus(status),
-        valuation_rules(),
-        benchmarks,
+    rules = valuation_rules()
+    arguments = [campaign_id, date_from, date_to, status, rules.as_json(), benchmarks]
+    report = cached_figures(
+        "report",
+        arguments,
+        lambda: campaign_report(
+            db(),
+            campaign_id,
+            date_from,
+            date_to,
+            None if status == "all" else CoverageStatus(status),
+            rules,
+            benchmarks,
+        ),
     )
     return jsonify(report)

@@ -10,6 +10,7 @@ from flask_limiter.util import get_remote_address
 
 from models import Settings
 from models.db import open_database
+from models.figures_cache import FiguresCache, make_store
 
 from . import (
     account,
@@ -63,6 +64,9 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     engine, sessions = open_database(settings)
     app.extensions["retombees_engine"] = engine
     app.extensions["retombees_sessions"] = sessions
+    app.extensions["retombees_figures_cache"] = FiguresCache(
+        make_store(settings.redis_url), namespace=engine.url.render_as_string(hide_password=True)
+    )
 
     csrf.init_app(app)
     login_manager.init_app(app)

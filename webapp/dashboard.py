@@ -34,7 +34,7 @@ from models.reports import campaign_report, headline_figures
 from .auth import permission_required
 from .charts import MEDIUM_COLOURS, Category, Series, horizontal_bars, stacked_bars
 from .dashboard_tables import TABLES, TALLY_LABELS, build_tables, format_figure
-from .session import db, valuation_rules
+from .session import cached_figures, db, valuation_rules
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -113,9 +113,16 @@ def read_filters() -> Filters:
 
 
 def figures(filters: Filters) -> dict:
-    """Compute the report of the period and of the period before, and the dashboard queries."""
-    session = db()
+    """The report of the period and of the period before, and the dashboard queries; cached
+    until the next write to clips, campaigns or outlets."""
     rules = valuation_rules()
+    campaign_id = filters.campaign.id if filters.campaign else None
+    arguments = [campaign_id, filters.date_from, filters.date_to, filters.status, rules.as_json()]
+    return cached_figures("dashboard", arguments, lambda: _compute(filters, rules))
+
+
+def _compute(filters: Filters, rules) -> dict:
+    session = db()
     campaign_id = filters.campaign.id if filters.campaign else None
     status = STATUSES[filters.status]
     report = campaign_report(

@@ -22,3 +22,10 @@ def valuation_rules():
     from models.valuation import ValuationRules
 
     return ValuationRules.from_settings(current_app.extensions["retombees_settings"])
+
+
+def cached_figures(name: str, arguments, compute):
+    """``compute()``, or its value cached since the last write to clips, campaigns or outlets
+    (see :mod:`models.figures_cache`); ``arguments`` must be everything the value depends on."""
+    cache = current_app.extensions["retombees_figures_cache"]
+    return cache.get_or_compute(db(), name, arguments, compute)

@@ -139,6 +139,20 @@ def test_relevance_puts_a_title_before_a_body(any_sessions):
     assert found(any_sessions, ids, q="terrils", sort="date_asc") == ["festival", "renouvelables"]
 
 
+def test_relevance_ranks_the_latest_matches_when_there_are_many(any_sessions, monkeypatch):
+    monkeypatch.setattr("models.search.RANK_WINDOW", 2)
+    ids = seed(any_sessions)
+    matches = ("habitants", "festival", "renouvelables")  # all three say "énergie"
+    latest = set(sorted(matches, key=ids.get)[-2:])
+    assert set(found(any_sessions, ids, q="énergie")) == latest
+    with any_sessions() as session:
+        result = search_coverage(session, CoverageFilters(q="énergie"))
+        assert (result.total, result.ranked_window, result.pages) == (3, 2, 1)
+        by_date = search_coverage(session, CoverageFilters(q="énergie"), sort="date_desc")
+        assert (len(by_date.items), by_date.ranked_window) == (3, None)
+    assert found(any_sessions, ids, q="terrils") == ["renouvelables", "festival"]  # 2: all
+
+
 def test_each_filter_narrows_the_results(any_sessions):
     ids = seed(any_sessions)
     everything = {"habitants", "festival", "renouvelables"}

@@ -17,8 +17,10 @@ from babel.numbers import format_decimal, format_percent
 from click.testing import CliRunner
 from flask_babel import gettext
 from markupsafe import escape
+from sqlalchemy import select
 
 from cli.report import report_command
+from models.db import open_database
 from models import Campaign, Coverage, CoverageCampaign, CoverageStatus, Medium, Outlet, Role
 from tests.conftest import add_user, login
 from tests.models.test_dashboard_queries import DT, PM, seed_world
@@ -349,6 +351,29 @@ def test_comparison_with_the_previous_period(app, settings, world, management_cl
     assert rows[1] == [tr(app, "Clips"), 12, 4, 2.0]
     assert rows[-2] == [tr(app, "Message penetration"), 0.6667, 0.5, 16.67]
     assert rows[-1] == [tr(app, "Tone index"), 0.5556, 0.25, 0.3056]
+
+
+def test_figures_follow_a_review_made_in_another_process(app, settings, world, management_client):
+    """The page's figures are cached, until any process writes to the clips."""
+
+    def clips() -> str:
+        html = management_client.get("/dashboard/", query_string=YEAR).get_data(as_text=True)
+        return Tables(html).ids["figure-total"]
+
+    assert clips().startswith(f"{tr(app, 'Clips')} 12")
+    cache = app.extensions["retombees_figures_cache"]
+    assert clips().startswith(f"{tr(app, 'Clips')} 12")
+    assert cache.hits == 1  # the second view read nothing from the clips
+    engine, sessions = open_database(settings)  # as the scheduler or the CLI would
+    with sessions.begin() as session:
+        clip = session.scalars(
+            select(Coverage).where(Coverage.status == CoverageStatus.NEW, Coverage.title != "")
+        ).first()
+        assert clip is not None
+        clip.status = CoverageStatus.CONFIRMED
+    engine.dispose()
+    assert clips().startswith(f"{tr(app, 'Clips')} 13")
+    assert report_2022(settings)["total"] == 13
 
 
 def test_default_is_the_first_active_umbrella_over_the_current_year(app, world, management_client):
