@@ -1,6 +1,7 @@
 """Keeping the log of press actions by hand: creating and editing an action, the contacts it
 reached, the follow-ups, attribution decisions, and the suggestions the review inbox shows.
-The lists the action pages read are ``models.press_action_list``.
+The lists the action pages read are ``models.press_action_list``. Deleting an action takes its
+own rows with it (people, follow-ups, attributions), never a clip nor a contact.
 
 Suggesting and deciding which clips an action produced is ``models.attribution``; the figures
 of an action (clips, reach, AVE, yield per journalist) are ``models.action_report``.
@@ -12,13 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session, joinedload
 
 from .attribution import set_attribution
 from .campaign import Campaign
 from .contact import Contact
-from .history import record
+from .history import CoverageEvent, record
 from .press_action import (
     DEFAULT_WINDOW_DAYS,
     ActionContact,
@@ -277,3 +278,94 @@ def decide_attribution(
         }
         record(session, attribution.coverage, "attribution", details, user)
     return attribution
+
+
+# -- Deleting ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActionDeletion:
+    """What deleting an action takes with it. The clips and the contacts stay: only their
+    links to the action go."""
+
+    action_id: int
+    title: str
+    people: int  # contacts reached, whatever their roles
+    recipients: int
+    invited: int
+    attended: int
+    follow_ups: int
+    attributed: int  # clips confirmed as coming from the action
+    suggested: int  # clips suggested for it, awaiting a decision
+    rejected: int  # suggestions rejected
+
+
+def _flag_count(column):
+    return func.coalesce(func.sum(case((column, 1), else_=0)), 0)
+
+
+def action_deletion(session: Session, action_id: int) -> ActionDeletion | None:
+    """What :func:`delete_action` would remove (None: there is no such action)."""
+    title = session.scalar(select(PressAction.title).where(PressAction.id == action_id))
+    if title is None:
+        return None
+    people = session.execute(
+        select(
+            func.count(),
+            _flag_count(ActionContact.recipient),
+            _flag_count(ActionContact.invited),
+            _flag_count(ActionContact.attended),
+        ).where(ActionContact.action_id == action_id)
+    ).one()
+    follow_ups = session.scalar(
+        select(func.count()).select_from(FollowUp).where(FollowUp.action_id == action_id)
+    )
+    states = dict(
+        session.execute(
+            select(CoverageAction.state, func.count())
+            .where(CoverageAction.action_id == action_id)
+            .group_by(CoverageAction.state)
+        ).all()
+    )
+    return ActionDeletion(
+        action_id=action_id,
+        title=title,
+        people=people[0],
+        recipients=people[1],
+        invited=people[2],
+        attended=people[3],
+        follow_ups=follow_ups,
+        attributed=states.get(AttributionState.CONFIRMED, 0),
+        suggested=states.get(AttributionState.SUGGESTED, 0),
+        rejected=states.get(AttributionState.REJECTED, 0),
+    )
+
+
+def delete_action(
+    session: Session, action_id: int, user: User | None = None
+) -> ActionDeletion | None:
+    """Delete an action with its people, follow-ups and attributions, and return what went
+    (None: there is no such action). The clips and the contacts stay; a clip whose attribution
+    to the action had been decided notes in its history that it no longer holds. The caller
+    commits.
+    """
+    deletion = action_deletion(session, action_id)
+    if deletion is None:
+        return None
+    decided = session.execute(
+        select(CoverageAction.coverage_id, CoverageAction.state).where(
+            CoverageAction.action_id == action_id,
+            CoverageAction.state != AttributionState.SUGGESTED,
+        )
+    ).all()
+    for coverage_id, state in decided:
+        details = {"press_action": deletion.title, "attribution": [state.value, None]}
+        session.add(
+            CoverageEvent(coverage_id=coverage_id, action="attribution", details=details, user=user)
+        )
+    session.execute(delete(FollowUp).where(FollowUp.action_id == action_id))
+    # The people and the attributions go with the action (ORM cascade); their contacts and
+    # clips are only referred to, never deleted.
+    session.delete(session.get(PressAction, action_id))
+    session.flush()
+    return deletion

@@ -1,5 +1,5 @@
 """The log of incoming press requests: recording a request, answering it, the clips it led to,
-and the list with the overdue ones first."""
+deleting it, and the list with the overdue ones first."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .coverage import Coverage
 from .metrics import PARIS
 from .outlet import Outlet
 from .press_action_edit import Problem
-from .press_request import PressRequest, RequestStatus
+from .press_request import PressRequest, RequestStatus, request_coverage
 
 ANSWER_STATUSES = (RequestStatus.ANSWERED, RequestStatus.DECLINED)
 
@@ -163,6 +163,43 @@ def unlink_coverage(session: Session, request: PressRequest, coverage_id: int) -
             request.coverage.remove(clip)
             return True
     return False
+
+
+@dataclass(frozen=True)
+class RequestDeletion:
+    """What deleting a request takes with it: its links to clips, never the clips, the contact
+    nor the outlet."""
+
+    request_id: int
+    subject: str
+    clips: int  # clips noted as coming of the request
+
+
+def request_deletion(session: Session, request_id: int) -> RequestDeletion | None:
+    """What :func:`delete_request` would remove (None: there is no such request)."""
+    subject = session.scalar(select(PressRequest.subject).where(PressRequest.id == request_id))
+    if subject is None:
+        return None
+    clips = session.scalar(
+        select(func.count())
+        .select_from(request_coverage)
+        .where(request_coverage.c.request_id == request_id)
+    )
+    return RequestDeletion(request_id=request_id, subject=subject, clips=clips)
+
+
+def delete_request(session: Session, request_id: int) -> RequestDeletion | None:
+    """Delete a request and its links to clips, and return what went (None: there is no such
+    request). The clips stay in the coverage; the contact stays in the press file. The caller
+    commits.
+    """
+    deletion = request_deletion(session, request_id)
+    if deletion is None:
+        return None
+    # The ORM deletes the rows of request_coverage, not the clips they point to.
+    session.delete(session.get(PressRequest, request_id))
+    session.flush()
+    return deletion
 
 
 def parse_clip_numbers(text: str) -> list[int]:

@@ -16,8 +16,10 @@ from models.press_action_edit import (
     ROLES,
     ActionEditError,
     Problem,
+    action_deletion,
     action_problems,
     decide_attribution,
+    delete_action,
     log_follow_up,
     people_roles,
     save_action,
@@ -148,6 +150,28 @@ def new():
 @permission_required("press")
 def edit(action_id: int):
     return _edit_page(_action(action_id))
+
+
+@bp.route("/<int:action_id>/delete", methods=["GET", "POST"])
+@permission_required("press")
+def delete(action_id: int):
+    """Ask, then delete the action with its people, follow-ups and attributions; the clips
+    and the contacts stay."""
+    session = db()
+    if request.method == "POST":
+        deleted = delete_action(session, action_id, current_user)
+        if deleted is None:
+            abort(404)
+        session.commit()
+        flash(
+            _("Action “%(title)s” deleted; its clips stay in the coverage.", title=deleted.title),
+            "success",
+        )
+        return redirect(url_for("actions.index"))
+    deletion = action_deletion(session, action_id)
+    if deletion is None:
+        abort(404)
+    return render_template("actions/delete.html", deletion=deletion)
 
 
 @bp.post("/<int:action_id>/follow-ups")

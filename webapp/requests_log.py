@@ -22,11 +22,13 @@ from models.press_request_edit import (
     RequestFields,
     answer_request,
     clips_of,
+    delete_request,
     link_coverage,
     overdue_count,
     paris_local,
     paris_moment,
     parse_clip_numbers,
+    request_deletion,
     request_log,
     request_problems,
     save_request,
@@ -212,6 +214,30 @@ def remove_coverage(request_id: int, coverage_id: int):
         session.commit()
         flash(_("Clip %(number)s unlinked.", number=coverage_id), "success")
     return redirect(url_for("requests.show", request_id=request_id, _anchor="coverage"))
+
+
+@bp.route("/<int:request_id>/delete", methods=["GET", "POST"])
+@permission_required("press")
+def delete(request_id: int):
+    """Ask, then delete the request and its links to clips; the clips and the contact stay."""
+    session = db()
+    if request.method == "POST":
+        deleted = delete_request(session, request_id)
+        if deleted is None:
+            abort(404)
+        session.commit()
+        flash(
+            _(
+                "Request “%(subject)s” deleted; its clips stay in the coverage.",
+                subject=deleted.subject,
+            ),
+            "success",
+        )
+        return redirect(url_for("requests.index"))
+    deletion = request_deletion(session, request_id)
+    if deletion is None:
+        abort(404)
+    return render_template("requests/delete.html", deletion=deletion)
 
 
 # -- The form ------------------------------------------------------------------------------

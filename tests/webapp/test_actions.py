@@ -651,3 +651,130 @@ def test_looking_for_clips_suggests_the_reprise_of_the_release(app, agency_clien
     page = client.get(f"/actions/{action_id}").get_data(as_text=True)
     item = re.search(rf'id="attribution-{reprise_id}">.*?</li>', page, re.S).group(0)
     assert "Reprise of the release" in item and "Sans rapport" not in page
+
+
+# -- Deleting an action ---------------------------------------------------------------------
+
+
+def seed_deletable(app):
+    """A release sent to Léa, with Marc invited and present, a follow-up of Léa, a clip
+    attributed to it (and also to another action) and a clip suggested; return (action id,
+    other action id, attributed clip id, suggested clip id)."""
+    seed_press_file(app)
+    action_id = make_action(
+        app,
+        title="Communiqué à supprimer",
+        people=[("Martin", ["recipient"]), ("Durand", ["invited", "attended"])],
+    )
+    other_id = make_action(app, title="Autre communiqué", people=[("Martin", ["recipient"])])
+    with app.extensions["retombees_sessions"].begin() as session:
+        attributed = add_clip(
+            session, "Le double anniversaire", "La Voix du Nord", date(2022, 7, 1)
+        )
+        suggested = add_clip(
+            session,
+            "Les cités fêtent",
+            "La Voix du Nord",
+            date(2022, 7, 2),
+            status=CoverageStatus.NEW,
+        )
+        session.flush()
+        for clip_action in (action_id, other_id):
+            session.add(
+                CoverageAction(
+                    coverage=attributed, action_id=clip_action, state=AttributionState.CONFIRMED
+                )
+            )
+        session.add(CoverageAction(coverage=suggested, action_id=action_id))
+        lea = session.scalar(select(Contact).where(Contact.last_name == "Martin"))
+        session.add(FollowUp(contact=lea, action_id=action_id, channel="phone", notes="Rappel"))
+        return action_id, other_id, attributed.id, suggested.id
+
+
+def test_the_delete_page_says_what_goes_and_what_stays(app, agency_client):
+    action_id, _other, _attributed, _suggested = seed_deletable(app)
+    client = english(agency_client)
+    show = client.get(f"/actions/{action_id}").get_data(as_text=True)
+    tools = re.search(r'<p class="press-tools">.*?</p>', show, re.S).group(0)
+    assert f'<a class="button button-secondary" href="/actions/{action_id}/delete">Delete</a>' in (
+        tools
+    )
+    page = client.get(f"/actions/{action_id}/delete").get_data(as_text=True)
+    assert "Delete the press action “Communiqué à supprimer”" in page
+    people = re.search(r'<li id="deleted-people">(.*?)</li>', page, re.S).group(1)
+    assert re.sub(r"\s+", " ", people).strip() == (
+        "2 contacts reached (1 recipient · 1 invited · 1 present)"
+    )
+    assert '<li id="deleted-follow-ups">1 follow-up</li>' in page
+    assert '<li id="deleted-clips">The attribution of 1 clip to this action</li>' in page
+    assert '<li id="deleted-suggested">1 suggestion awaiting a decision</li>' in page
+    assert "The clips themselves stay in the coverage" in page
+    form = re.search(
+        rf'<form method="post" action="/actions/{action_id}/delete">(.*?)</form>', page, re.S
+    )
+    assert 'name="csrf_token"' in form.group(1)
+    assert f'<a href="/actions/{action_id}">Cancel</a>' in form.group(1)
+    assert client.get("/actions/999/delete").status_code == 404
+
+
+def test_deleting_an_action_keeps_its_clips_and_contacts(app, agency_client):
+    action_id, other_id, attributed, suggested = seed_deletable(app)
+    client = english(agency_client)
+    token = csrf_token(client, f"/actions/{action_id}/delete")
+    response = client.post(f"/actions/{action_id}/delete", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/actions/")
+    listing = client.get("/actions/").get_data(as_text=True)
+    assert "Action “Communiqué à supprimer” deleted; its clips stay in the coverage." in listing
+    assert 'id="title-' + str(action_id) + '"' not in listing
+    with app.extensions["retombees_sessions"]() as session:
+        assert session.get(PressAction, action_id) is None
+        assert session.scalars(select(FollowUp)).all() == []
+        assert (
+            session.scalars(select(ActionContact).where(ActionContact.action_id == action_id)).all()
+            == []
+        )
+        assert (
+            session.scalars(
+                select(CoverageAction).where(CoverageAction.action_id == action_id)
+            ).all()
+            == []
+        )
+        # The clips, the contacts and the other action's attribution stay.
+        assert {c.id for c in session.scalars(select(Coverage))} == {attributed, suggested}
+        assert len(session.scalars(select(Contact)).all()) == 3
+        assert session.get(CoverageAction, (attributed, other_id)).state.value == "confirmed"
+        # The clip's history says its attribution to the deleted action no longer holds.
+        trace = session.scalar(select(CoverageEvent).where(CoverageEvent.coverage_id == attributed))
+        assert trace.action == "attribution" and trace.user.username == "agence"
+        assert trace.details == {
+            "press_action": "Communiqué à supprimer",
+            "attribution": ["confirmed", None],
+        }
+    clip_page = client.get(f"/coverage/{attributed}").get_data(as_text=True)
+    history = clip_page[clip_page.index('id="history-title"') :]
+    assert "Communiqué à supprimer" in history and "<del>confirmed</del> → <ins>—</ins>" in history
+    assert client.get(f"/actions/{other_id}").status_code == 200
+    assert client.get(f"/actions/{action_id}").status_code == 404
+    assert client.get(f"/actions/{action_id}/delete").status_code == 404
+    gone = client.post(f"/actions/{action_id}/delete", data={"csrf_token": token})
+    assert gone.status_code == 404
+
+
+@pytest.mark.parametrize("role_client", ["management_client", "officer_client"])
+def test_management_and_officer_cannot_delete_an_action(app, request, role_client):
+    action_id, *_ = seed_deletable(app)
+    client = request.getfixturevalue(role_client)
+    assert client.get(f"/actions/{action_id}/delete").status_code == 403
+    token = csrf_token(client, "/review/")
+    response = client.post(f"/actions/{action_id}/delete", data={"csrf_token": token})
+    assert response.status_code == 403
+    with app.extensions["retombees_sessions"]() as session:
+        assert session.get(PressAction, action_id) is not None
+
+
+def test_deleting_an_action_needs_the_csrf_token(app, agency_client):
+    action_id, *_ = seed_deletable(app)
+    assert agency_client.post(f"/actions/{action_id}/delete").status_code == 400
+    with app.extensions["retombees_sessions"]() as session:
+        assert session.get(PressAction, action_id) is not None
+        assert len(session.scalars(select(FollowUp)).all()) == 1

@@ -269,3 +269,85 @@ def test_forms_need_the_csrf_token(app, agency_client):
     assert response.status_code == 400
     with app.extensions["retombees_sessions"]() as session:
         assert session.get(PressRequest, entry_id).status == RequestStatus.OPEN
+
+
+# -- Deleting a request ---------------------------------------------------------------------
+
+
+def link_clip(app, entry_id, title):
+    with app.extensions["retombees_sessions"].begin() as session:
+        clip = session.scalar(select(Coverage).where(Coverage.title == title))
+        entry = session.get(PressRequest, entry_id)
+        entry.coverage.append(clip)
+        return clip.id
+
+
+def test_the_delete_page_says_what_goes_and_what_stays(app, agency_client):
+    seed(app)
+    entry_id = request_id(app, "Interview")
+    link_clip(app, entry_id, "Le 9-9bis rouvre")
+    client = english(agency_client)
+    show = client.get(f"/requests/{entry_id}").get_data(as_text=True)
+    tools = re.search(r'<p class="press-tools">.*?</p>', show, re.S).group(0)
+    assert (
+        f'<a class="button button-secondary" href="/requests/{entry_id}/delete">Delete</a>' in tools
+    )
+    page = client.get(f"/requests/{entry_id}/delete").get_data(as_text=True)
+    assert "Delete the press request “Interview &lt;b&gt;du directeur&lt;/b&gt;”" in page
+    assert '<li id="deleted-clips">The link of 1 clip to this request</li>' in page
+    assert "The clips themselves stay in the coverage" in page
+    form = re.search(
+        rf'<form method="post" action="/requests/{entry_id}/delete">(.*?)</form>', page, re.S
+    )
+    assert 'name="csrf_token"' in form.group(1)
+    assert f'<a href="/requests/{entry_id}">Cancel</a>' in form.group(1)
+    assert client.get("/requests/999/delete").status_code == 404
+
+
+def test_deleting_a_request_keeps_its_clips_and_contact(app, agency_client):
+    seed(app)
+    entry_id = request_id(app, "Interview")
+    other_id = request_id(app, "Visuels")
+    clip_id = link_clip(app, entry_id, "Le 9-9bis rouvre")
+    link_clip(app, other_id, "Le 9-9bis rouvre")
+    client = english(agency_client)
+    token = csrf_token(client, f"/requests/{entry_id}/delete")
+    response = client.post(f"/requests/{entry_id}/delete", data={"csrf_token": token})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/requests/")
+    listing = client.get("/requests/").get_data(as_text=True)
+    assert "deleted; its clips stay in the coverage." in listing
+    assert f'id="request-{entry_id}"' not in listing
+    with app.extensions["retombees_sessions"]() as session:
+        assert session.get(PressRequest, entry_id) is None
+        assert session.get(Coverage, clip_id) is not None
+        assert len(session.scalars(select(Coverage)).all()) == 2
+        assert session.scalar(select(Contact).where(Contact.last_name == "Martin")) is not None
+        # The other request that led to the same clip keeps it.
+        assert [c.id for c in session.get(PressRequest, other_id).coverage] == [clip_id]
+    assert client.get(f"/coverage/{clip_id}").status_code == 200
+    assert client.get(f"/requests/{entry_id}").status_code == 404
+    assert client.get(f"/requests/{entry_id}/delete").status_code == 404
+    gone = client.post(f"/requests/{entry_id}/delete", data={"csrf_token": token})
+    assert gone.status_code == 404
+
+
+@pytest.mark.parametrize("role_client", ["management_client", "officer_client"])
+def test_management_and_officer_cannot_delete_a_request(app, request, role_client):
+    seed(app)
+    entry_id = request_id(app, "Visuels")
+    client = request.getfixturevalue(role_client)
+    assert client.get(f"/requests/{entry_id}/delete").status_code == 403
+    token = csrf_token(client, "/review/")
+    response = client.post(f"/requests/{entry_id}/delete", data={"csrf_token": token})
+    assert response.status_code == 403
+    with app.extensions["retombees_sessions"]() as session:
+        assert session.get(PressRequest, entry_id) is not None
+
+
+def test_deleting_a_request_needs_the_csrf_token(app, agency_client):
+    seed(app)
+    entry_id = request_id(app, "Visuels")
+    link_clip(app, entry_id, "Le 9-9bis rouvre")
+    assert agency_client.post(f"/requests/{entry_id}/delete").status_code == 400
+    with app.extensions["retombees_sessions"]() as session:
+        assert len(session.get(PressRequest, entry_id).coverage) == 1
