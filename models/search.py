@@ -11,24 +11,25 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Float, Integer, bindparam, func, literal_column, select, text
+from sqlalchemy import Float, Integer, bindparam, exists, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from .base import CoverageStatus, Medium, Scope, Tone
 from .campaign import KeyMessage
-from .coverage import Coverage
+from .coverage import Coverage, CoverageCampaign
 from .fulltext import FTS_TABLE, TS_CONFIG, TSVECTOR_COLUMN
-from .metrics import REVIEWED_STATUSES, Selection, ave_value
+from .metrics import REVIEWED_STATUSES, Selection, ave_value, campaign_family
 from .outlet import Outlet
 
 # Must be the configuration of the generated column in models.fulltext.
 # bm25 weights of the FTS5 columns (title, summary, text, author), after the PostgreSQL
 # weights A (title), B (summary, author), C (text).
 BM25_WEIGHTS = (10.0, 4.0, 1.0, 4.0)
-# FTS5 has no French stemmer: a word also matches as a prefix ("habitant" finds "habitants").
-# Shorter words stay exact: a one- or two-letter prefix matches most of a million clips.
+# FTS5 has no French stemmer: a word also finds its plural and feminine forms, spelled out
+# (see word_forms). A word typed with a final * finds every word it begins (slower: FTS5 reads
+# every such word's postings before the first match). Shorter words stay exact.
 PREFIX_MIN_LENGTH = 3
 COUNT_CAP = 10_000  # past this many clips the count says "10 000+" instead of counting on
 # Ranking reads every ranked clip's index entry (SQLite) or stored tsvector (PostgreSQL): with
@@ -163,11 +164,42 @@ def parse_words(q: str) -> list[list[Term]]:
     return groups
 
 
+_ONE_WORD = re.compile(r"\w+")
+
+
+def word_forms(word: str) -> list[str]:
+    """The forms of a French word that a search for it finds: the word, its singular, plural
+    and feminine forms by the regular rules (-s, -x, -e, -es, a doubled last consonant,
+    -al/-aux). ``"terrils"`` gives terril, terrils, terrile…; ``"régional"`` régionaux."""
+    word = word.lower()
+    if len(word) < PREFIX_MIN_LENGTH:
+        return [word]
+    stem = word[:-1] if word[-1] in "sx" else word
+    if stem.endswith("e") and len(stem) > PREFIX_MIN_LENGTH:  # habitante(s) → habitant
+        stem = stem[:-1]
+    if word.endswith("aux"):
+        stem = word[:-3] + "al"
+    forms = [word] + [stem + ending for ending in ("", "s", "x", "e", "es")]
+    if stem.endswith("al"):
+        forms.append(stem[:-2] + "aux")
+    if stem[-1] in "lnst":  # culturelle, européenne, basse, nette
+        forms += [stem + stem[-1] + "e", stem + stem[-1] + "es"]
+    return list(dict.fromkeys(forms))
+
+
 def _fts_string(term: Term) -> str:
-    quoted = '"' + term.text.replace('"', '""') + '"'
-    if term.phrase or len(term.text) < PREFIX_MIN_LENGTH:
+    text = term.text
+    prefix = not term.phrase and text.endswith("*") and len(text.rstrip("*")) >= 1
+    text = text.rstrip("*") if prefix else text
+    quoted = '"' + text.replace('"', '""') + '"'
+    if prefix:
+        return quoted + "*"
+    if term.phrase or not _ONE_WORD.fullmatch(text):
         return quoted
-    return quoted + "*"
+    forms = word_forms(text)
+    if len(forms) == 1:
+        return quoted
+    return "(" + " OR ".join(f'"{form}"' for form in forms) + ")"
 
 
 def fts5_query(q: str) -> str:
@@ -190,10 +222,13 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _fts5_matches(match: str):
+def _fts5_matches(match: str, lowest_id: int = 0):
     return (
-        text(f"SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match")
-        .bindparams(fts_match=match)
+        text(
+            f"SELECT rowid AS id FROM {FTS_TABLE} "
+            f"WHERE {FTS_TABLE} MATCH :fts_match AND rowid >= :lowest_id"
+        )
+        .bindparams(fts_match=match, lowest_id=lowest_id)
         .columns(id=Integer)
     )
 
@@ -207,7 +242,6 @@ def _fts5_ranked(match: str, lowest_id: int):
         )
         .bindparams(fts_match=match, lowest_id=lowest_id)
         .columns(id=Integer, score=Float)
-        .subquery("fts")
     )
 
 
@@ -230,14 +264,27 @@ def _carries_message(dialect: str, label: str):
 
 
 def filter_conditions(session: Session, filters: CoverageFilters) -> list:
-    """Return the SQL conditions on ``Coverage`` for everything but the free text."""
+    """Return the SQL conditions on ``Coverage`` for everything but the free text.
+
+    With words, the full-text index finds the candidates and each one's campaigns are looked
+    up by its key; without, the campaign's list of clips is read once (``Selection``).
+    """
+    probe = bool((filters.q or "").strip()) and filters.campaign_id is not None
     selection = Selection(
-        campaign_id=filters.campaign_id,
+        campaign_id=None if probe else filters.campaign_id,
         date_from=filters.date_from,
         date_to=filters.date_to,
         statuses=filters.statuses(),
     )
     conditions = selection.where(session)
+    if probe:
+        family = campaign_family(session, filters.campaign_id)
+        conditions.append(
+            exists().where(
+                CoverageCampaign.coverage_id == Coverage.id,
+                CoverageCampaign.campaign_id.in_(family),
+            )
+        )
     if filters.medium is not None:
         conditions.append(Coverage.medium == filters.medium)
     if filters.outlet_id is not None:
@@ -287,27 +334,21 @@ def search_coverage(
     page = max(1, int(page))
     per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
 
-    dialect = _dialect(session)
     conditions = filter_conditions(session, filters)
-    words: list = []  # the full-text condition
-    if q and dialect == "sqlite":
-        match = fts5_query(q)
-        words.append(Coverage.id.in_(_fts5_matches(match)))
-    elif q:
-        parse_words(q)  # the same searches are refused on both databases
-        words.append(_tsvector().op("@@")(_tsquery(q)))
-    conditions += words
-    capped_count = select(func.count()).select_from(
-        select(Coverage.id).where(*conditions).limit(COUNT_CAP + 1).subquery()
-    )
+    search = _FullText(session, q) if q else None
+    # Counting and finding the latest matches read the matches in id order (on SQLite, the
+    # full-text index drives and each match is checked against the filters), stopping early.
+    matching = search.matching(conditions) if search else select(Coverage.id).where(*conditions)
+    capped_count = select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())
     try:
         total = session.scalar(capped_count) or 0
         window = None
-        query = select(Coverage.id).where(*conditions)
         if sort == "relevance" and total:
-            window, query = _ranked(session, query, q, total)
+            window, query = search.ranked(conditions, total)
         else:
-            query = query.order_by(*_order(sort))
+            # Listing by date or figure walks an index of coverage and checks each clip's words.
+            words = [search.condition()] if search else []
+            query = select(Coverage.id).where(*conditions, *words).order_by(*_order(sort))
         # The page's ids first, from the indexes where they serve; then only those rows,
         # without their text (SQLite reads a whole row, text included, for any column after it).
         query = query.limit(per_page).offset((page - 1) * per_page)
@@ -331,25 +372,60 @@ def search_coverage(
     )
 
 
-def _ranked(session: Session, query, q: str, total: int):
-    """Order ``query`` (the matching ids) by relevance, best first.
+class _FullText:
+    """The user's words as SQL, on SQLite (FTS5) or PostgreSQL (``tsvector``)."""
 
-    With more than :data:`RANK_WINDOW` matches, only the most recently collected ones are
-    ranked (ids grow as clips are collected): the others are left out of the list, and the
-    window's size is returned so the page can say so. Sorting by date lists them all.
-    """
-    window, lowest = None, 0
-    if total > RANK_WINDOW:
-        newest = query.order_by(Coverage.id.desc()).limit(RANK_WINDOW).subquery()
-        lowest = session.scalar(select(func.min(newest.c.id))) or 0
-        window = RANK_WINDOW
-        query = query.where(Coverage.id >= lowest)
-    if _dialect(session) == "sqlite":
-        ranked = _fts5_ranked(fts5_query(q), lowest)  # the join ranks; the id range bounds it
-        query = query.join(ranked, ranked.c.id == Coverage.id)
-        return window, query.order_by(ranked.c.score.asc(), Coverage.id.desc())  # lower: better
-    rank = func.ts_rank(_tsvector(), _tsquery(q))
-    return window, query.order_by(rank.desc(), Coverage.id.desc())
+    def __init__(self, session: Session, q: str):
+        self.session = session
+        self.sqlite = _dialect(session) == "sqlite"
+        if self.sqlite:
+            self.match = fts5_query(q)
+        else:
+            parse_words(q)  # the same searches are refused on both databases
+            self.tsquery = _tsquery(q)
+
+    def condition(self):
+        """The clip has the words (a condition on ``Coverage``)."""
+        if self.sqlite:
+            return Coverage.id.in_(_fts5_matches(self.match))
+        return _tsvector().op("@@")(self.tsquery)
+
+    def _joined(self, conditions: list, lowest_id: int = 0, ranked: bool = False):
+        if not self.sqlite:
+            return None
+        matches = (_fts5_ranked if ranked else _fts5_matches)(self.match, lowest_id)
+        matches = matches.subquery("fts")
+        query = select(Coverage.id).select_from(matches).join(Coverage, Coverage.id == matches.c.id)
+        return query.where(*conditions), matches
+
+    def matching(self, conditions: list):
+        """The ids of the matching clips, latest first."""
+        if self.sqlite:
+            query, matches = self._joined(conditions)
+            return query.order_by(matches.c.id.desc())
+        return select(Coverage.id).where(*conditions, self.condition())
+
+    def ranked(self, conditions: list, total: int):
+        """The matching ids by relevance, best first, and the window ranked (None: all).
+
+        With more than :data:`RANK_WINDOW` matches, only the most recently collected ones are
+        ranked (ids grow as clips are collected): the others are left out of the list, and the
+        window's size is returned so the page can say so. Sorting by date lists them all.
+        """
+        window, lowest = None, 0
+        if total > RANK_WINDOW:
+            latest = self.matching(conditions)
+            if not self.sqlite:
+                latest = latest.order_by(Coverage.id.desc())
+            latest = latest.limit(RANK_WINDOW).subquery()
+            lowest = self.session.scalar(select(func.min(latest.c.id))) or 0
+            window = RANK_WINDOW
+        if self.sqlite:  # bm25 ranks the matches from the window's first id: lower is better
+            query, matches = self._joined(conditions, lowest, ranked=True)
+            return window, query.order_by(matches.c.score.asc(), Coverage.id.desc())
+        query = select(Coverage.id).where(*conditions, self.condition(), Coverage.id >= lowest)
+        rank = func.ts_rank(_tsvector(), self.tsquery)
+        return window, query.order_by(rank.desc(), Coverage.id.desc())
 
 
 def key_message_labels(session: Session) -> list[str]:

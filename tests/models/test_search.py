@@ -17,7 +17,7 @@ from models import (
 )
 from models import search as search_module
 from models.db import open_database
-from models.search import CoverageFilters, SearchError, fts5_query, search_coverage
+from models.search import CoverageFilters, SearchError, fts5_query, search_coverage, word_forms
 
 
 @pytest.fixture
@@ -254,9 +254,31 @@ def test_a_search_without_words_to_find_says_so(any_sessions, q):
 
 def test_user_syntax_never_reaches_fts5():
     assert fts5_query('NEAR(a b) title:x "mot clé" -y') == (
-        '("NEAR(a"* AND "b)" AND "title:x"* AND "mot clé" NOT "y")'
+        '("NEAR(a" AND "b)" AND "title:x" AND "mot clé" NOT "y")'
     )
-    assert fts5_query('a"b or c') == '("a b"*) OR ("c")'
+    assert fts5_query('a"b or c') == '("a b") OR ("c")'
+    assert fts5_query('rénov* "x*"') == '("rénov"* AND "x*")'
+
+
+@pytest.mark.parametrize(
+    ("word", "finds"),
+    [
+        ("terrils", {"terril", "terrils"}),
+        ("habitant", {"habitants", "habitante", "habitantes"}),
+        ("habitantes", {"habitant", "habitants"}),
+        ("régional", {"régionaux", "régionale"}),
+        ("régionaux", {"régional", "régionales"}),
+        ("culturel", {"culturelle", "culturelles"}),
+        ("minières", {"minière"}),
+    ],
+)
+def test_a_word_finds_its_plural_and_feminine_forms(word, finds):
+    assert finds <= set(word_forms(word))
+
+
+def test_a_word_with_a_star_finds_the_words_it_begins(any_sessions):
+    ids = seed(any_sessions)
+    assert found(any_sessions, ids, q="renouvel*") == ["renouvelables"]
 
 
 def test_unknown_sort_or_status_is_refused(any_sessions):
