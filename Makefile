@@ -6,9 +6,25 @@ STAMP := $(VENV)/.installed-stamp
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
 PYTEST_ARGS ?=
 
-.PHONY: install run demo test lint format translations clean
+.PHONY: install system-deps run demo test lint format translations clean
 
-install: $(STAMP) $(CATALOGUES)
+install: system-deps $(STAMP) $(CATALOGUES)
+
+# Press books (PDF by WeasyPrint) need Pango and fonts from the system's packages: installed
+# when missing on a Debian system run as root, otherwise named.
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fonts-liberation
+system-deps:
+	@command -v dpkg-query >/dev/null || exit 0; \
+	missing=$$(for p in $(SYSTEM_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	[ -z "$$missing" ] && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y --no-install-recommends $$missing \
+	    || { apt-get update && apt-get install -y --no-install-recommends $$missing; }; \
+	else \
+	  echo "Press books need these system packages: apt-get install" $$missing; \
+	fi
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "Python 3.11 or newer is needed")'

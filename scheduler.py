@@ -1,20 +1,54 @@
-"""The scheduler process: crawls each source when it is due and analyses pending coverage.
+"""The scheduler process: crawls each source when it is due, analyses pending coverage, queues
+and sends mail, and keeps the database tidy.
 
 One scheduler per deployment, in its own process (``python -m scheduler`` or beside the web
 server with ``retombees run``); it is the one place that wires crawler/ and nlp/ together.
+
+- Its schedule lives in the application database (APScheduler's job store, table
+  ``apscheduler_jobs``): a restart keeps each job's next run, and runs missed while it was
+  stopped happen once, right after the restart.
+- A lock lets only one scheduler run per database: a PostgreSQL advisory lock held on its own
+  connection, or a file lock beside the SQLite database. A second scheduler refuses to start,
+  with a message and exit status 1.
+- Every run is recorded in ``job_run`` (last run, outcome, last error), with a heartbeat of the
+  scheduler itself every minute; the interface shows them on /admin/jobs.
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import signal
+import socket
 import threading
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
+from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from models import Settings, utcnow
-from models.db import open_database
+from models.db import DatabaseError, make_engine, open_database
+from models.job_run import (
+    HEARTBEAT_SECONDS,
+    JOB_STORE_TABLE,
+    record_end,
+    record_missed,
+    record_start,
+    scheduler_beat,
+    scheduler_started,
+    scheduler_stopped,
+)
 from models.logs import configure_logging
 from models.manual import clips_to_fetch
 from models.source import due_sources
@@ -22,13 +56,21 @@ from models.valuation import ValuationRules
 
 log = logging.getLogger("retombees.scheduler")
 
+# The stored jobs name their function by this text, so that they unpickle in a later process.
+RUN_JOB = "scheduler:run_job"
+SCHEDULER_LOCK = 0x52657453  # PostgreSQL advisory lock key of the scheduler ("RetS")
+
+
+class SchedulerLocked(RuntimeError):
+    """Another scheduler runs for this database; the message says which one."""
+
 
 class Jobs:
     """The scheduler's jobs; each one is a plain call that the CLI offers too."""
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        _engine, self.sessions = open_database(settings)
+        self.engine, self.sessions = open_database(settings)
         self._nlp = None
 
     def crawl_due(self) -> None:
@@ -70,60 +112,437 @@ class Jobs:
         if found:
             log.info("%d clips suggested for open press actions", found)
 
+    def mail(self) -> None:
+        """Queue the digests that are due, then send the mail waiting in the outbox."""
+        from models.digest import queue_due_digests
+        from models.mailer import deliver_pending
+
+        now = utcnow()
+        with self.sessions.begin() as session:
+            queued = queue_due_digests(session, self.settings, now)
+        if queued:
+            log.info("digests queued: %s", queued)
+        with self.sessions() as session:  # commits after each message itself
+            stats = deliver_pending(session, self.settings, now)
+        if stats.sent or stats.failed:
+            log.info("mail delivered: %s", stats.as_json())
+
     def housekeeping(self) -> None:
-        """Drop evidence snapshots past their retention period."""
+        """Drop evidence snapshots past their retention period, and old background tasks."""
         from models.snapshots import purge_snapshots
+        from models.task import TASK_RETENTION, purge_tasks
 
         with self.sessions.begin() as session:
             purged = purge_snapshots(session, self.settings.snapshot_days)
+            tasks = purge_tasks(session)
         if purged:
             log.info("removed %d snapshots older than %d days", purged, self.settings.snapshot_days)
+        if tasks:
+            log.info("removed %d tasks older than %d days", tasks, TASK_RETENTION.days)
 
 
-def build_scheduler(settings: Settings, start_now: bool = True) -> BackgroundScheduler:
-    """A scheduler with the crawl and analysis jobs (stable ids, one instance each)."""
-    jobs = Jobs(settings)
-    scheduler = BackgroundScheduler(timezone="UTC")
-    first = datetime.now().astimezone() if start_now else None
-    common = {"max_instances": 1, "coalesce": True, "replace_existing": True}
-    scheduler.add_job(
-        jobs.crawl_due,
-        "interval",
-        seconds=settings.source_check_interval,
-        id="crawl-due",
-        name="Crawl due sources",
-        next_run_time=first,
-        **common,
-    )
-    scheduler.add_job(
-        jobs.process,
-        "interval",
-        seconds=settings.process_interval,
-        id="process",
-        name="Analyse pending coverage",
-        next_run_time=first,
-        **common,
-    )
-    scheduler.add_job(
-        jobs.housekeeping,
-        "cron",
-        hour=3,
-        minute=15,
-        id="housekeeping",
-        name="Housekeeping",
-        **common,
-    )
-    return scheduler
+@dataclass(frozen=True)
+class JobDefinition:
+    """One scheduled job: ``method`` of :class:`Jobs`, run on ``trigger``."""
+
+    id: str
+    name: str
+    method: str
+    trigger: BaseTrigger
+    period: int  # seconds between two runs
+    run_at_first_start: bool = False
+
+    @property
+    def grace(self) -> int:
+        """Seconds a run may start late (missed runs are coalesced into the latest one, which
+        is always less than one period late): a restart runs what was missed, once."""
+        return self.period + 60
+
+
+def job_definitions(settings: Settings) -> list[JobDefinition]:
+    return [
+        # Each source keeps its own interval and backoff (see models.source.due_sources).
+        JobDefinition(
+            "crawl-due",
+            "Crawl due sources",
+            "crawl_due",
+            IntervalTrigger(seconds=settings.source_check_interval, timezone=UTC),
+            settings.source_check_interval,
+            run_at_first_start=True,
+        ),
+        JobDefinition(
+            "process",
+            "Analyse pending coverage",
+            "process",
+            IntervalTrigger(seconds=settings.process_interval, timezone=UTC),
+            settings.process_interval,
+            run_at_first_start=True,
+        ),
+        JobDefinition(
+            "mail",
+            "Queue digests and send mail",
+            "mail",
+            IntervalTrigger(minutes=1, timezone=UTC),
+            60,
+        ),
+        JobDefinition(
+            "housekeeping",
+            "Housekeeping",
+            "housekeeping",
+            CronTrigger(hour=3, minute=15, timezone=UTC),
+            24 * 3600,
+        ),
+    ]
+
+
+# -- One scheduler per deployment -------------------------------------------------------------
+
+
+def lock_path(settings: Settings) -> Path:
+    """The lock file: beside the SQLite database, or in the instance folder."""
+    try:
+        url = make_url(settings.database_url)
+    except ArgumentError:
+        url = None
+    if url is not None and url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            return Path(database).with_suffix(".scheduler-lock")
+    return settings.instance_path / "scheduler.lock"
+
+
+_HELD = (
+    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 "
+    "AND CAST(objid AS bigint) = :key AND objsubid = 1 AND granted AND pid = pg_backend_pid())"
+)
+_HOLDER = (
+    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+    "WHERE l.locktype = 'advisory' AND l.classid = 0 AND CAST(l.objid AS bigint) = :key "
+    "AND l.objsubid = 1 AND l.granted "
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
+
+
+def _me() -> str:
+    return f"pid {os.getpid()} on {socket.gethostname()}"
+
+
+class SchedulerLock:
+    """Held for the scheduler's lifetime: on PostgreSQL a session-level advisory lock on a
+    connection of its own, elsewhere an exclusive ``flock`` (see :func:`lock_path`). Both go
+    with the process if it dies."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        try:
+            backend = make_url(settings.database_url).get_backend_name()
+        except ArgumentError:
+            backend = ""
+        self.postgresql = backend == "postgresql"
+        self.path = None if self.postgresql else lock_path(settings)
+        self._engine = None
+        self._connection = None
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._connection is not None or self._fd is not None
+
+    def acquire(self) -> None:
+        """:raises SchedulerLocked: when another scheduler holds the lock."""
+        if self.postgresql:
+            self._acquire_postgresql()
+        else:
+            self._acquire_file()
+
+    def _acquire_file(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+            os.close(fd)
+            raise SchedulerLocked(
+                f"Another scheduler is already running for this database ({holder} holds "
+                f"{self.path}). Only one scheduler may run per deployment: this one does not "
+                "start."
+            ) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{_me()}\n".encode())
+        self._fd = fd
+
+    def _acquire_postgresql(self) -> None:
+        if self._engine is None:
+            self._engine = make_engine(self.settings.database_url)
+        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            name = f"retombees scheduler ({_me()})"[:63]
+            named = text("SELECT set_config('application_name', :n, false)")
+            connection.execute(named, {"n": name})
+            key = {"key": SCHEDULER_LOCK}
+            if connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), key):
+                self._connection = connection
+                return
+            holder = connection.scalar(text(_HOLDER), key)
+        except BaseException:
+            connection.close()
+            raise
+        connection.close()
+        raise SchedulerLocked(
+            f"Another scheduler is already running for this database ({holder or 'a session'} "
+            f"holds PostgreSQL advisory lock {SCHEDULER_LOCK}). Only one scheduler may run per "
+            "deployment: this one does not start."
+        )
+
+    def check(self) -> bool:
+        """Tell whether this process still holds the lock. A PostgreSQL lock goes with its
+        connection (a database restart): it is taken again if no other scheduler took it.
+
+        :returns: False when another scheduler holds the lock now.
+        """
+        if not self.postgresql:
+            return self._fd is not None
+        if self._connection is not None:
+            try:
+                if self._connection.scalar(text(_HELD), {"key": SCHEDULER_LOCK}):
+                    return True
+            except SQLAlchemyError:
+                pass
+            log.warning("the scheduler lost its database connection; taking its lock again")
+            self._close_connection()
+        try:
+            self._acquire_postgresql()
+        except SchedulerLocked:
+            return False
+        return True
+
+    def _close_connection(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEDULER_LOCK})
+            except SQLAlchemyError:
+                pass  # gone with the connection
+            try:
+                connection.close()
+            except SQLAlchemyError:
+                pass
+
+    def release(self) -> None:
+        self._close_connection()
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+
+# -- The scheduler ----------------------------------------------------------------------------
+
+
+class StoppingScheduler(BackgroundScheduler):
+    """APScheduler 3 looks for due jobs once more after ``shutdown`` (or while a wait for
+    running jobs lasts): a job due then fails to start, yet its next run moves on and its run
+    is lost. Here only a running scheduler looks; the run happens after the restart instead."""
+
+    def _process_jobs(self):
+        if self.state != STATE_RUNNING:
+            return None
+        return super()._process_jobs()
+
+
+_running: Scheduler | None = None  # the scheduler started in this process
+
+
+def run_job(job_id: str) -> None:
+    """Run the job ``job_id`` of this process's scheduler (the function every stored job
+    names, see ``RUN_JOB``)."""
+    scheduler = _running
+    if scheduler is None:
+        raise RuntimeError("no scheduler is running in this process")
+    scheduler.run(job_id)
+
+
+class Scheduler:
+    """The jobs of :func:`job_definitions` on a persistent APScheduler, under the lock.
+
+    ``start`` refuses with :class:`SchedulerLocked` while another scheduler runs; ``shutdown``
+    waits for the running jobs and releases the lock. One per process.
+    """
+
+    def __init__(self, settings: Settings, jobs: Jobs | None = None):
+        self.settings = settings
+        self.jobs = jobs
+        self.definitions = {d.id: d for d in job_definitions(settings)}
+        self.lock = SchedulerLock(settings)
+        self.stop_requested = threading.Event()  # set when the lock was lost to another one
+        self.aps: StoppingScheduler | None = None
+        self._lost = False
+
+    def start(self) -> None:
+        """Take the lock, bring the stored schedule up to date and start running jobs.
+
+        :raises SchedulerLocked: when another scheduler runs for this database.
+        """
+        global _running
+        self.lock.acquire()
+        try:
+            if _running is not None:
+                raise RuntimeError("a scheduler is already running in this process")
+            if self.jobs is None:
+                self.jobs = Jobs(self.settings)
+            store = SQLAlchemyJobStore(engine=self.jobs.engine, tablename=JOB_STORE_TABLE)
+            self.aps = StoppingScheduler(
+                jobstores={"default": store, "memory": MemoryJobStore()}, timezone=UTC
+            )
+            self.aps.add_listener(self._on_missed, EVENT_JOB_MISSED)
+            _running = self
+            self.aps.start(paused=True)
+            self._sync_jobs(datetime.now(UTC))
+            self.aps.add_job(
+                self.heartbeat,
+                "interval",
+                seconds=HEARTBEAT_SECONDS,
+                id="heartbeat",
+                name="Heartbeat",
+                jobstore="memory",
+                max_instances=1,
+                coalesce=True,
+            )
+            with self.jobs.sessions.begin() as session:
+                scheduler_started(session)
+            self.aps.resume()
+        except BaseException:
+            if self.aps is not None and self.aps.running:
+                self.aps.shutdown(wait=False)
+            self._release()
+            raise
+
+    def _sync_jobs(self, now: datetime) -> None:
+        """Add the jobs missing from the store, update the others without losing their next
+        run time (a run missed while stopped must still happen), drop jobs no longer defined."""
+        stored = {job.id: job for job in self.aps.get_jobs(jobstore="default")}
+        for definition in self.definitions.values():
+            options = {
+                "name": definition.name,
+                "args": (definition.id,),
+                "max_instances": 1,
+                "coalesce": True,
+                "misfire_grace_time": definition.grace,
+            }
+            job = stored.pop(definition.id, None)
+            if job is None:
+                first = now if definition.run_at_first_start else None
+                self.aps.add_job(
+                    RUN_JOB,
+                    definition.trigger,
+                    id=definition.id,
+                    jobstore="default",
+                    **options,
+                    **({"next_run_time": first} if first else {}),
+                )
+                continue
+            changes = {key: value for key, value in options.items() if getattr(job, key) != value}
+            if job.func_ref != RUN_JOB:
+                changes["func"] = RUN_JOB
+            soonest = definition.trigger.get_next_fire_time(None, now)
+            if str(job.trigger) != str(definition.trigger):
+                # A new interval: keep the stored run unless the new schedule comes sooner.
+                changes["trigger"] = definition.trigger
+                if job.next_run_time is None or job.next_run_time > soonest:
+                    changes["next_run_time"] = soonest
+            elif job.next_run_time is None:  # paused by hand: these jobs always run
+                changes["next_run_time"] = soonest
+            if changes:
+                self.aps.modify_job(definition.id, jobstore="default", **changes)
+        for job_id in stored:
+            log.info("removing the job %r, no longer scheduled", job_id)
+            self.aps.remove_job(job_id, jobstore="default")
+
+    def run(self, job_id: str) -> None:
+        """Run one job, recording its start, its end and its error in ``job_run``."""
+        definition = self.definitions.get(job_id)
+        if definition is None:
+            log.warning("no job %r is defined; it is removed at the next start", job_id)
+            return
+        with self.jobs.sessions.begin() as session:
+            record_start(session, job_id, definition.name)
+        error = None
+        try:
+            getattr(self.jobs, definition.method)()
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.exception("job %s failed", job_id)
+        with self.jobs.sessions.begin() as session:
+            record_end(session, job_id, error)
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        definition = self.definitions.get(event.job_id)
+        if definition is None:
+            return
+        try:
+            with self.jobs.sessions.begin() as session:
+                record_missed(session, event.job_id, definition.name)
+        except SQLAlchemyError:
+            log.exception("cannot record the missed run of %s", event.job_id)
+
+    def heartbeat(self) -> None:
+        """Tell the interface the scheduler is alive; stop if another one took the lock."""
+        if not self.lock.check():
+            log.error("another scheduler took the lock: this one stops")
+            self._lost = True
+            self.stop_requested.set()
+            return
+        with self.jobs.sessions.begin() as session:
+            scheduler_beat(session)
+
+    def wakeup(self) -> None:
+        """Look for due jobs now rather than at the next planned time."""
+        self.aps.wakeup()
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop: wait for the running jobs (``wait``), record the stop, release the lock."""
+        if self.aps is None or not self.aps.running:
+            self._release()
+            return
+        self.aps.shutdown(wait=wait)
+        if not self._lost:  # else the row is the other scheduler's now
+            try:
+                with self.jobs.sessions.begin() as session:
+                    scheduler_stopped(session)
+            except SQLAlchemyError:
+                log.exception("cannot record that the scheduler stopped")
+        self._release()
+
+    def _release(self) -> None:
+        global _running
+        if _running is self:
+            _running = None
+        self.lock.release()
 
 
 def main() -> None:
     settings = Settings.from_env()
     configure_logging(settings.log_level)
-    stopping = threading.Event()
-    signal.signal(signal.SIGTERM, lambda _signum, _frame: stopping.set())
-    signal.signal(signal.SIGINT, lambda _signum, _frame: stopping.set())
-    scheduler = build_scheduler(settings)
-    scheduler.start()
+    scheduler = Scheduler(settings)
+    stopping = scheduler.stop_requested
+
+    def on_signal(_signum, _frame) -> None:
+        if stopping.is_set():
+            log.warning("stopping now, without waiting for the running jobs")
+            os._exit(1)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        scheduler.start()
+    except (SchedulerLocked, DatabaseError) as exc:
+        raise SystemExit(str(exc)) from None
     log.info("scheduler started")
     # Wake up now and then: a signal delivered to a worker thread only runs its Python
     # handler once the main thread executes again.
@@ -131,7 +550,12 @@ def main() -> None:
         pass
     log.info("stopping the scheduler (waiting for running jobs)")
     scheduler.shutdown(wait=True)
+    log.info("scheduler stopped")
 
 
 if __name__ == "__main__":
-    main()
+    # Run the importable module, not this ``__main__`` copy: the stored jobs refer to
+    # ``scheduler:run_job``, which must see the scheduler that ``main`` starts.
+    from scheduler import main as _main
+
+    _main()

@@ -13,6 +13,8 @@ from models.valuation import ValuationRules
 
 from .common import clear_errors, echo_json, prepare, settings_from_env
 from .imports import import_command
+from .mail import digest_command
+from .pressbook import pressbook_command
 from .registry import registry_command
 from .report import report_command
 from .understanding import analyze, evaluate, export_labels, rescore
@@ -31,6 +33,8 @@ for command in (
     rescore,
     report_command,
     registry_command,
+    digest_command,
+    pressbook_command,
 ):
     main.add_command(command)
 

@@ -18,8 +18,11 @@ from .base import (
 from .campaign import Campaign, KeyMessage
 from .contact import Contact, ContactOutlet, LegalBasis
 from .coverage import Coverage, CoverageCampaign, Snapshot, Story
+from .figures_cache import DataVersion
 from .history import CoverageEvent
+from .job_run import JobRun
 from .label import Label
+from .mail import MailMessage, MailStatus
 from .outlet import Outlet, RateCard
 from .press_action import (
     ActionContact,
@@ -51,6 +54,10 @@ __all__ = [
     "RequestStatus",
     "ApiToken",
     "CoverageEvent",
+    "JobRun",
+    "MailMessage",
+    "MailStatus",
+    "DataVersion",
     "Task",
     "TaskStatus",
     "Base",

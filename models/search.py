@@ -35,6 +35,7 @@ COUNT_CAP = 10_000  # past this many clips the count says "10 000+" instead of c
 # Ranking reads every ranked clip's index entry (SQLite) or stored tsvector (PostgreSQL): with
 # more matches than this, relevance orders the most recently collected ones only.
 RANK_WINDOW = 1_000
+DENSE_SCAN = 5_000  # latest clips whose words PostgreSQL checks before using the GIN index
 PER_PAGE = 50
 MAX_PER_PAGE = 200
 SORTS = ("relevance", "date_desc", "date_asc", "reach_desc", "ave_desc")
@@ -405,6 +406,30 @@ class _FullText:
             return query.order_by(matches.c.id.desc())
         return select(Coverage.id).where(*conditions, self.condition())
 
+    def _latest_window(self, conditions: list) -> int:
+        """The id of the oldest of the :data:`RANK_WINDOW` latest matches."""
+        if self.sqlite:  # FTS5 gives its matches latest first
+            latest = self.matching(conditions).limit(RANK_WINDOW).subquery()
+            return self.session.scalar(select(func.min(latest.c.id))) or 0
+        # PostgreSQL: a common word is among the latest clips; check theirs first (a bounded
+        # walk of the primary key). Otherwise read the matches from the GIN index and keep the
+        # latest: walking the key further would check the words of every clip on the way
+        # (70,000 for a name found in 1.4 % of them).
+        newest = (
+            select(Coverage.id, self.condition().label("hit"))
+            .where(*conditions)
+            .order_by(Coverage.id.desc())
+            .limit(DENSE_SCAN)
+            .subquery()
+        )
+        hits = select(newest.c.id).where(newest.c.hit).order_by(newest.c.id.desc())
+        ids = list(self.session.scalars(hits.limit(RANK_WINDOW)))
+        if len(ids) == RANK_WINDOW:
+            return ids[-1]
+        found = self.matching(conditions).cte("found").prefix_with("MATERIALIZED")
+        latest = select(found.c.id).order_by(found.c.id.desc()).limit(RANK_WINDOW).subquery()
+        return self.session.scalar(select(func.min(latest.c.id))) or 0
+
     def ranked(self, conditions: list, total: int):
         """The matching ids by relevance, best first, and the window ranked (None: all).
 
@@ -414,11 +439,7 @@ class _FullText:
         """
         window, lowest = None, 0
         if total > RANK_WINDOW:
-            latest = self.matching(conditions)
-            if not self.sqlite:
-                latest = latest.order_by(Coverage.id.desc())
-            latest = latest.limit(RANK_WINDOW).subquery()
-            lowest = self.session.scalar(select(func.min(latest.c.id))) or 0
+            lowest = self._latest_window(conditions)
             window = RANK_WINDOW
         if self.sqlite:  # bm25 ranks the matches from the window's first id: lower is better
             query, matches = self._joined(conditions, lowest, ranked=True)

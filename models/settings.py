@@ -8,12 +8,14 @@ frozen :class:`Settings` and pass it down; components never read the environment
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 PREFIX = "RETOMBEES_"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class SettingsError(ValueError):
@@ -105,6 +107,20 @@ SETTINGS: tuple[Setting, ...] = (
         "rate_age_warning_years", "5", "Warn when the rate card is this many years older.", int
     ),
     Setting("seed_example", "true", "Set up the Bassin minier example on a new database.", bool),
+    Setting("organisation_name", "Mission Bassin Minier", "Name on press book covers and mail."),
+    Setting("organisation_logo", "", "Path of a PNG, JPEG or SVG logo for press book covers."),
+    Setting("brand_colour", "#1f4e79", "Main colour of press books (#rrggbb)."),
+    Setting("accent_colour", "#c55a11", "Second colour of press books (#rrggbb)."),
+    Setting("smtp_host", "", "SMTP server for digests; empty means no mail is sent (queued)."),
+    Setting("smtp_port", "587", "SMTP port.", int),
+    Setting("smtp_user", "", "SMTP user name; empty means no login."),
+    Setting("smtp_password", "", "SMTP password (secret: set it in the environment)."),
+    Setting("smtp_security", "starttls", "starttls, ssl or none."),
+    Setting("mail_from", "retombees@localhost", "Sender address of the mail Retombées sends."),
+    Setting("base_url", "http://127.0.0.1:5000", "Address of the interface, for links in mail."),
+    Setting("digest_hour", "8:30", "Paris time of the daily digest to press officers (H:MM)."),
+    Setting("weekly_summary_day", "mon", "Day of the weekly summary to management (mon…sun)."),
+    Setting("mail_max_attempts", "5", "Attempts before a mail is shown as failed.", int),
     Setting("log_level", "INFO", "Log level: DEBUG, INFO, WARNING or ERROR."),
 )
 
@@ -167,6 +183,20 @@ class Settings:
     ave_multiplier: float
     rate_age_warning_years: int
     seed_example: bool
+    organisation_name: str
+    organisation_logo: str
+    brand_colour: str
+    accent_colour: str
+    smtp_host: str
+    smtp_port: int
+    smtp_user: str
+    smtp_password: str
+    smtp_security: str
+    mail_from: str
+    base_url: str
+    digest_hour: str
+    weekly_summary_day: str
+    mail_max_attempts: int
     log_level: str
 
     @classmethod
@@ -188,6 +218,17 @@ class Settings:
         values["instance_path"] = instance
         if not values["database_url"]:
             values["database_url"] = f"sqlite:///{instance / 'retombees.db'}"
+        for name in ("brand_colour", "accent_colour"):
+            if not re.fullmatch(r"#[0-9a-fA-F]{6}", values[name]):
+                raise SettingsError(
+                    f"{PREFIX}{name.upper()} must be #rrggbb, not {values[name]!r}."
+                )
+        if values["smtp_security"] not in ("starttls", "ssl", "none"):
+            raise SettingsError(f"{PREFIX}SMTP_SECURITY must be starttls, ssl or none.")
+        if not re.fullmatch(r"([01]?\d|2[0-3]):[0-5]\d", values["digest_hour"]):
+            raise SettingsError(f"{PREFIX}DIGEST_HOUR must be H:MM, not {values['digest_hour']!r}.")
+        if values["weekly_summary_day"] not in WEEKDAYS:
+            raise SettingsError(f"{PREFIX}WEEKLY_SUMMARY_DAY must be one of {', '.join(WEEKDAYS)}.")
         if values["language"] not in ("fr", "en"):
             raise SettingsError(f"{PREFIX}LANGUAGE must be fr or en, not {values['language']!r}.")
         return cls(**values)

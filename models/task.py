@@ -12,7 +12,7 @@ import enum
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, select
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, and_, delete, func, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, str_enum, utcnow
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 # A running task updates its heartbeat at least this often; past it, it is taken for dead.
 HEARTBEAT_TIMEOUT = timedelta(minutes=15)
+# Finished (or long interrupted) tasks, and the export files they hold, are removed after this.
+TASK_RETENTION = timedelta(days=30)
 
 
 class TaskStatus(enum.StrEnum):
@@ -103,3 +105,19 @@ def recent_tasks(session: Session, user_id: int | None, limit: int = 50) -> list
     if user_id is not None:
         query = query.where(Task.user_id == user_id)
     return list(session.scalars(query))
+
+
+def purge_tasks(session: Session, now: datetime | None = None) -> int:
+    """Delete tasks finished, or silent, more than ``TASK_RETENTION`` ago; return how many."""
+    cutoff = (now or utcnow()) - TASK_RETENTION
+    finished = Task.status.in_((TaskStatus.DONE, TaskStatus.FAILED))
+    result = session.execute(
+        delete(Task).where(
+            or_(
+                and_(finished, func.coalesce(Task.finished_at, Task.created_at) < cutoff),
+                and_(~finished, func.coalesce(Task.heartbeat_at, Task.created_at) < cutoff),
+            )
+        ),
+        execution_options={"synchronize_session": False},
+    )
+    return result.rowcount or 0

@@ -31,12 +31,13 @@ from .session import db
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 # Settings whose value is never shown; URLs have their password masked wherever it appears.
-SECRET_SETTINGS = {"secret_key", "admin_password"}
+SECRET_SETTINGS = {"secret_key", "admin_password", "smtp_password"}
 MASK = "••••••"
 SECRET_WORDS = ("password", "passwd", "secret", "token", "key")
 UNSET_SECRETS = {
     "secret_key": _l("not set: generated and kept in the instance folder"),
     "admin_password": _l("not set: a random one was printed at the first start"),
+    "smtp_password": _l("not set: the SMTP server is used without a password"),
 }
 
 

@@ -25,15 +25,18 @@ from . import (
     dashboard,
     errors,
     jobs,  # noqa: F401  (registers the background task kinds)
+    outbox,
     outlets,
+    pressbook,
     reasons,
     requests_log,
     review,
+    scheduler_jobs,
     sources,
     tasks,
 )
 from .extensions import babel, csrf, login_manager, select_locale
-from .formatting import register_filters
+from .formatting import install_gettext, register_filters
 from .session import close_session
 
 CONTENT_SECURITY_POLICY = (
@@ -71,12 +74,15 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_gettext(app)
     register_filters(app)
     reasons.register(app)
     app.teardown_appcontext(close_session)
     background.init_app(app)
     modules = (auth, review, sources, campaigns, coverage, outlets, dashboard)
     modules += (contacts, actions, requests_log, admin, account, tasks, api)
+    modules += (outbox, scheduler_jobs)
+    modules += (pressbook,)
     for module in modules:
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # token-authenticated, no cookies: nothing for a forged form to ride on

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
-from flask_babel import format_date, format_decimal
+from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -34,6 +34,7 @@ from models.reports import campaign_report, headline_figures
 from .auth import permission_required
 from .charts import MEDIUM_COLOURS, Category, Series, horizontal_bars, stacked_bars
 from .dashboard_tables import TABLES, TALLY_LABELS, build_tables, format_figure
+from .management_report import management_report
 from .session import cached_figures, db, valuation_rules
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -260,5 +261,29 @@ def export(name: str, fmt: str):
     response = Response(body, mimetype=mimetype)  # text/csv gets "; charset=utf-8"
     response.headers["Content-Disposition"] = (
         f'attachment; filename="{_filename(filters, name, fmt)}"'
+    )
+    return response
+
+
+@bp.get("/report.xlsx")
+@permission_required("export")
+def management_workbook():
+    """The management report workbook of the page's campaign, period and status."""
+    filters = read_filters()
+    if filters.errors:
+        abort(400, description=" ".join(filters.errors))
+    workbook = management_report(
+        db(),
+        filters.campaign.id if filters.campaign else None,
+        filters.date_from,
+        filters.date_to,
+        STATUSES[filters.status],
+        valuation_rules(),
+        locale=get_locale().language,
+        organisation=current_app.extensions["retombees_settings"].organisation_name,
+    )
+    response = Response(workbook.xlsx(), mimetype=XLSX)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{_filename(filters, "report", "xlsx")}"'
     )
     return response

@@ -1,7 +1,13 @@
 """Template filters: dates and numbers in the user's language, labels for enumerations."""
 
-from flask import Flask
-from flask_babel import format_currency, format_datetime, format_decimal, get_locale
+from flask import Flask, g
+from flask_babel import (
+    format_currency,
+    format_datetime,
+    format_decimal,
+    get_locale,
+    get_translations,
+)
 from flask_babel import lazy_gettext as _l
 
 MEDIUM_LABELS = {
@@ -52,6 +58,26 @@ KIND_LABELS = {
     "sitemap": _l("News sitemap"),
     "section": _l("Site section"),
 }
+
+
+def _translations():
+    """This request's catalogue, looked up once: a card of the review inbox translates some
+    twenty labels, and Flask-Babel finds the locale and catalogue again for each one."""
+    translations = g.get("_retombees_translations")
+    if translations is None:
+        translations = g._retombees_translations = get_translations()
+    return translations
+
+
+def install_gettext(app: Flask) -> None:
+    """Have templates translate through :func:`_translations` (after ``babel.init_app``)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def register_filters(app: Flask) -> None:

@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 
 from models import Base
 from models.fulltext import is_fulltext_object
+from models.job_run import is_job_store_object
 
 config = context.config
 target_metadata = Base.metadata
@@ -16,8 +17,9 @@ def run(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        # The full-text index and APScheduler's job table live outside the models.
         include_object=lambda obj, name, type_, reflected, compare_to: (
-            not is_fulltext_object(name, type_)
+            not is_fulltext_object(name, type_) and not is_job_store_object(obj, name, type_)
         ),
     )
     with context.begin_transaction():

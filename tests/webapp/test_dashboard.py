@@ -20,8 +20,8 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from cli.report import report_command
-from models.db import open_database
 from models import Campaign, Coverage, CoverageCampaign, CoverageStatus, Medium, Outlet, Role
+from models.db import open_database
 from tests.conftest import add_user, login
 from tests.models.test_dashboard_queries import DT, PM, seed_world
 from webapp.charts import MEDIUM_COLOURS, Category, Series, horizontal_bars, stacked_bars
@@ -570,3 +570,53 @@ def test_a_period_without_coverage_shows_zeros_and_dashes(app, world, management
     assert '<rect class="bar"' not in html
     assert tr(app, "No coverage in this period.") in page.tables["table-outlets"][1][0]
     assert exported(management_client, "outlets", "csv", params)[1:] == []
+
+
+def test_management_report_download_gives_the_figures_of_report_json(app, settings, world, client):
+    """The dashboard's workbook: login and the export permission, the page's filters, the
+    figures of `retombees report --json`."""
+    path = "/dashboard/report.xlsx"
+    response = client.get(path, query_string=YEAR)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    add_user(app, "direction", Role.MANAGEMENT)
+    login(client, "direction")
+    html = client.get("/dashboard/", query_string=YEAR).get_data(as_text=True)
+    link = str(escape(f"{path}?campaign=j-ai-10-ans&from=2022-01-01&to=2022-12-31"))
+    assert f'href="{link}&amp;status=confirmed"' in html
+    assert tr(app, "Management report (XLSX)") in html
+
+    for status in ("confirmed", "all"):
+        report = report_2022(settings, status)
+        response = client.get(path, query_string={**YEAR, "status": status})
+        assert response.status_code == 200
+        assert response.mimetype.endswith("spreadsheetml.sheet")
+        assert response.headers["Content-Disposition"] == (
+            'attachment; filename="retombees-j-ai-10-ans-2022-01-01-2022-12-31-report.xlsx"'
+        )
+        book = openpyxl.load_workbook(io.BytesIO(response.data))
+        summary = [list(row) for row in book.worksheets[0].iter_rows(values_only=True)]
+        assert summary[0][0] == settings.organisation_name
+        tally = {row[0]: row[1:4] for row in summary[5:11]}
+        media = report["value_by_medium"]
+        for label, medium in zip(TALLY, MEDIA, strict=True):
+            values = media[medium]
+            assert tally[tr(app, label)] == [values["total"], values["reach"], values["ave_eur"]]
+        assert tally[tr(app, "Total")] == [report["total"], report["reach"], report["ave_eur"]]
+        months = [list(row) for row in book.worksheets[1].iter_rows(values_only=True)]
+        assert months[-1][1:] == [
+            *(report["by_medium"][m] for m in MEDIA),
+            report["total"],
+            report["reach"],
+            report["ave_eur"],
+        ]
+        for key, values in report["by_month"].items():
+            row = months[5 + int(key[5:]) - 1]
+            assert row[6:] == [values["total"], values["reach"], values["ave_eur"]]
+
+    # In the interface's language; bad filters are refused as on the page.
+    client.get("/login?lang=en")
+    book = openpyxl.load_workbook(io.BytesIO(client.get(path, query_string=YEAR).data))
+    assert book.sheetnames[:2] == ["Summary", "By month"]
+    response = client.get(path, query_string={**YEAR, "to": "2021-01-01"})
+    assert response.status_code == 400
+    assert client.get(path, query_string={"campaign": "nope"}).status_code == 404

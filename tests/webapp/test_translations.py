@@ -13,7 +13,11 @@ CATALOGUE = ROOT / "webapp/translations/fr/LC_MESSAGES/messages.po"
 
 def test_every_interface_text_is_translated_to_french():
     keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
-    method_map = [("webapp/**.py", "python"), ("webapp/templates/**.html", "jinja2")]
+    method_map = [
+        ("webapp/**.py", "python"),
+        ("webapp/templates/**.html", "jinja2"),
+        ("webapp/templates/**.txt", "jinja2"),
+    ]
     used = {
         message if isinstance(message, str) else message[0]
         for _file, _line, message, _comments, _context in extract_from_dir(
