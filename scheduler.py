@@ -17,13 +17,17 @@ server with ``retombees run``); it is the one place that wires crawler/ and nlp/
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import signal
 import socket
+import subprocess
+import sys
+import tempfile
 import threading
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
@@ -59,6 +63,7 @@ log = logging.getLogger("retombees.scheduler")
 # The stored jobs name their function by this text, so that they unpickle in a later process.
 RUN_JOB = "scheduler:run_job"
 SCHEDULER_LOCK = 0x52657453  # PostgreSQL advisory lock key of the scheduler ("RetS")
+PRESS_BOOK_TIMEOUT = 30 * 60  # seconds one monthly press book may take, as on the page
 
 
 class SchedulerLocked(RuntimeError):
@@ -140,6 +145,126 @@ class Jobs:
         if tasks:
             log.info("removed %d tasks older than %d days", tasks, TASK_RETENTION.days)
 
+    def monthly_press_books(self, now: datetime | None = None) -> None:
+        """Build last month's press book (PDF, confirmed clips by date) of each top-level
+        campaign with confirmed clips that month, as an ownerless task every user who exports
+        may download. A book already built is not built again; a failed one is kept as a failed
+        task, the others go on, and the job fails at the end."""
+        from models import Task, TaskStatus
+        from models.pressbook import (
+            TASK_KIND,
+            campaigns_for_monthly_books,
+            previous_month,
+            scheduled_press_book,
+        )
+
+        date_from, date_to = previous_month(now or utcnow())
+        month = date_from.strftime("%Y-%m")
+        with self.sessions.begin() as session:
+            to_build = [
+                (campaign.id, campaign.slug, campaign.name)
+                for campaign in campaigns_for_monthly_books(session, date_from, date_to)
+                if scheduled_press_book(session, campaign.id, month) is None
+            ]
+        failed = []
+        for campaign_id, slug, name in to_build:
+            params = {
+                "campaign": slug,
+                "campaign_id": campaign_id,
+                "date_from": date_from.isoformat(),
+                "date_to": date_to.isoformat(),
+                "status": "confirmed",
+                "order": "date",
+                "format": "pdf",
+                "scheduled": month,
+            }
+            started = utcnow()
+            with self.sessions.begin() as session:
+                task = Task(
+                    kind=TASK_KIND,
+                    title=self._press_book_title(name, date_from),
+                    params=params,
+                    status=TaskStatus.RUNNING,
+                    started_at=started,
+                    heartbeat_at=started,
+                )
+                session.add(task)
+                session.flush()
+                task_id = task.id
+            try:
+                file_name, data, result = self._build_press_book(params)
+            except Exception as exc:
+                log.warning("the %s press book of %s failed: %s", month, slug, exc)
+                failed.append(f"{slug}: {exc}")
+                with self.sessions.begin() as session:
+                    task = session.get(Task, task_id)
+                    task.status = TaskStatus.FAILED
+                    task.error = str(exc)
+                    task.finished_at = utcnow()
+                continue
+            with self.sessions.begin() as session:
+                task = session.get(Task, task_id)
+                task.status = TaskStatus.DONE
+                task.file_name = file_name
+                task.file_type = "application/pdf"
+                task.file_data = data
+                task.result = result
+                task.done = task.total = 1
+                task.finished_at = utcnow()
+            log.info("the %s press book of %s is built (%d bytes)", month, slug, len(data))
+        if failed:
+            raise RuntimeError(
+                f"{len(failed)} of {len(to_build)} press books for {month} failed: "
+                + "; ".join(failed)
+            )
+
+    def _press_book_title(self, campaign: str, month: date) -> str:
+        """ "Press book: <campaign>, <month year>" in the deployment's language."""
+        from babel.dates import format_date
+        from babel.support import Translations
+
+        language = self.settings.language
+        folder = Path(__file__).resolve().parent / "webapp" / "translations"
+        texts = Translations.load(str(folder), [language])
+        subject = f"{campaign}, {format_date(month, 'LLLL yyyy', locale=language)}"
+        return texts.gettext("Press book: %(subject)s") % {"subject": subject}
+
+    def _build_press_book(self, params: dict) -> tuple[str, bytes, dict]:
+        """Run ``retombees pressbook`` in a child process, as the press book page does.
+
+        :returns: the file's name, its content, and the figures the command reported.
+        :raises RuntimeError: with the command's reason when it fails.
+        """
+        from models.pressbook import command_args, command_error
+
+        with tempfile.TemporaryDirectory(prefix="retombees-pressbook-") as folder:
+            output = str(Path(folder) / "book.pdf")
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-m", "cli", *command_args(params, output)],
+                    env={**os.environ, **self.settings.to_env()},
+                    capture_output=True,
+                    text=True,
+                    timeout=PRESS_BOOK_TIMEOUT,
+                )
+            except subprocess.TimeoutExpired:
+                raise RuntimeError(f"stopped: it ran past {PRESS_BOOK_TIMEOUT} s") from None
+            if done.returncode != 0:
+                raise RuntimeError(command_error(done.stderr, done.returncode))
+            outcome: dict = {}
+            for line in done.stdout.splitlines():
+                line = line.strip()
+                if line.startswith("{"):
+                    try:
+                        message = json.loads(line)
+                    except ValueError:
+                        continue
+                    if "file" in message:
+                        outcome = message
+            data = Path(output).read_bytes()
+        keys = ("pages", "entries", "clips", "bytes", "format", "seconds")
+        return outcome.get("name") or "pressbook.pdf", data, {k: outcome.get(k) for k in keys}
+
 
 @dataclass(frozen=True)
 class JobDefinition:
@@ -191,6 +316,14 @@ def job_definitions(settings: Settings) -> list[JobDefinition]:
             "housekeeping",
             CronTrigger(hour=3, minute=15, timezone=UTC),
             24 * 3600,
+        ),
+        # Last month's press book of each top-level campaign (see Jobs.monthly_press_books).
+        JobDefinition(
+            "press-books",
+            "Monthly press books",
+            "monthly_press_books",
+            CronTrigger(day=1, hour=5, minute=0, timezone=UTC),
+            28 * 24 * 3600,
         ),
     ]
 

@@ -31,6 +31,39 @@ def clear_errors(command):
     return wrapped
 
 
+STATUSES = ("confirmed", "new", "rejected", "all")
+
+
+def selection_options(status_help: str):
+    """The options that choose clips: campaign, period and review status."""
+
+    def decorate(command):
+        for option in reversed(
+            (
+                click.option(
+                    "--campaign", metavar="SLUG", help="Campaign (its sub-campaigns included)."
+                ),
+                click.option(
+                    "--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day."
+                ),
+                click.option(
+                    "--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day."
+                ),
+                click.option(
+                    "--status",
+                    type=click.Choice(STATUSES),
+                    default="confirmed",
+                    show_default=True,
+                    help=status_help,
+                ),
+            )
+        ):
+            command = option(command)
+        return command
+
+    return decorate
+
+
 def echo_json(data) -> None:
     click.echo(json.dumps(data, ensure_ascii=False))
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import click
 
 from models.campaign import campaign_by_slug
-from models.pressbook import FORMATS, ORDERS, STATUSES, BookOptions, PressBookError
+from models.pressbook import FORMATS, ORDERS, BookOptions, PressBookError
 from models.valuation import ValuationRules
 
-from .common import clear_errors, echo_json, prepare, settings_from_env
+from .common import clear_errors, echo_json, prepare, selection_options, settings_from_env
 
 
 def _day(value: datetime | None) -> date | None:
@@ -92,16 +92,7 @@ def build_press_book_file(
 
 
 @click.command("pressbook")
-@click.option("--campaign", metavar="SLUG", help="Campaign (its sub-campaigns included).")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day.")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
-@click.option(
-    "--status",
-    type=click.Choice(STATUSES),
-    default="confirmed",
-    show_default=True,
-    help="Clips of this review status; all = new, confirmed and rejected.",
-)
+@selection_options("Clips of this review status; all = new, confirmed and rejected.")
 @click.option(
     "--order",
     type=click.Choice(ORDERS),

@@ -15,9 +15,8 @@ from models.reach import fmt
 from models.reports import campaign_report
 from models.valuation import ValuationRules
 
-from .common import clear_errors, echo_json, prepare, settings_from_env
+from .common import clear_errors, echo_json, prepare, selection_options, settings_from_env
 
-STATUSES = ("confirmed", "new", "rejected", "all")
 LOCALES = ("fr", "en")  # the languages of webapp.management_report
 
 
@@ -202,16 +201,7 @@ def _write_files(workbook, xlsx: Path | None, csv_dir: Path | None) -> list[str]
 
 
 @click.command("report")
-@click.option("--campaign", metavar="SLUG", help="Campaign (its sub-campaigns included).")
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day.")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day.")
-@click.option(
-    "--status",
-    type=click.Choice(STATUSES),
-    default="confirmed",
-    show_default=True,
-    help="Review status counted; all = new, confirmed and rejected.",
-)
+@selection_options("Review status counted; all = new, confirmed and rejected.")
 @click.option(
     "--benchmark",
     "benchmarks",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, defer, selectinload, undefer
@@ -26,7 +26,7 @@ from .coverage import Coverage, Snapshot
 from .dashboard import month_by_medium, month_keys
 from .metrics import PARIS, REVIEWED_STATUSES, Selection
 from .reports import campaign_report
-from .task import Task
+from .task import Task, TaskStatus
 from .text import fold
 from .valuation import ValuationRules
 
@@ -39,6 +39,8 @@ MAX_CLIPS = 2000
 EXCERPT_CHARACTERS = 500
 UNDATED = "undated"
 TASK_KIND = "pressbook"
+# Scheduled press books (no owner): how many the press book page lists.
+SCHEDULED_SHOWN = 12
 
 
 class PressBookError(ValueError):
@@ -398,3 +400,94 @@ def recent_press_books(session: Session, user_id: int, limit: int = 10) -> list[
             .options(defer(Task.file_data))
         )
     )
+
+
+def command_args(params: dict, output: str) -> list[str]:
+    """The ``retombees pressbook`` arguments for a task's parameters."""
+    args = ["pressbook", "--output", output, "--json", "--progress"]
+    for option, name in (("--campaign", "campaign"), ("--from", "date_from"), ("--to", "date_to")):
+        if params.get(name):
+            args += [option, params[name]]
+    args += ["--status", params.get("status") or "confirmed"]
+    args += ["--order", params.get("order") or "date"]
+    args += ["--format", params.get("format") or "pdf"]
+    if params.get("title"):
+        args.append(f"--title={params['title']}")  # one token, even if it starts with "-"
+    if params.get("lang"):
+        args += ["--lang", params["lang"]]
+    if params.get("full_text"):
+        args.append("--full-text")
+    return args
+
+
+def command_error(stderr: str, returncode: int) -> str:
+    """The reason a failed ``retombees pressbook`` gave: its last error line."""
+    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
+    if not lines:
+        return f"exit status {returncode}"
+    return lines[-1].removeprefix("Error: ")
+
+
+# -- Monthly press books, built by the scheduler ------------------------------------------------
+
+
+def previous_month(now: datetime) -> tuple[date, date]:
+    """The first and last days of the month before ``now``'s, in Paris."""
+    first_of_this = now.astimezone(PARIS).date().replace(day=1)
+    last = first_of_this - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def campaigns_for_monthly_books(session: Session, date_from: date, date_to: date) -> list[Campaign]:
+    """The top-level campaigns with at least one confirmed clip (theirs or a sub-campaign's)
+    published in the period, by name."""
+    found = []
+    for campaign in session.scalars(
+        select(Campaign).where(Campaign.parent_id.is_(None)).order_by(Campaign.name, Campaign.id)
+    ):
+        selection = Selection(campaign.id, date_from, date_to, (CoverageStatus.CONFIRMED,))
+        if session.scalar(select(Coverage.id).where(*selection.where(session)).limit(1)):
+            found.append(campaign)
+    return found
+
+
+def is_scheduled_press_book(task: Task) -> bool:
+    """Tell whether a task is a press book the scheduler built (no owner)."""
+    return (
+        task.kind == TASK_KIND
+        and task.user_id is None
+        and bool((task.params or {}).get("scheduled"))
+    )
+
+
+def _scheduled_tasks(session: Session):
+    return session.scalars(
+        select(Task)
+        .where(Task.kind == TASK_KIND, Task.user_id.is_(None))
+        .order_by(Task.id.desc())
+        .options(defer(Task.file_data))
+    )
+
+
+def scheduled_press_book(session: Session, campaign_id: int, month: str) -> Task | None:
+    """The scheduled book built for a campaign and a month (``YYYY-MM``), if one is done."""
+    for task in _scheduled_tasks(session):
+        params = task.params or {}
+        if (
+            task.status == TaskStatus.DONE
+            and params.get("scheduled") == month
+            and params.get("campaign_id") == campaign_id
+        ):
+            return task
+    return None
+
+
+def scheduled_press_books(session: Session, limit: int = SCHEDULED_SHOWN) -> list[Task]:
+    """The press books the scheduler built, newest first."""
+    books = []
+    for task in _scheduled_tasks(session):
+        if is_scheduled_press_book(task):
+            books.append(task)
+            if len(books) >= limit:
+                break
+    return books

@@ -108,15 +108,20 @@ def recent_tasks(session: Session, user_id: int | None, limit: int = 50) -> list
 
 
 def purge_tasks(session: Session, now: datetime | None = None) -> int:
-    """Delete tasks finished, or silent, more than ``TASK_RETENTION`` ago; return how many."""
+    """Delete tasks finished, or silent, more than ``TASK_RETENTION`` ago; return how many.
+
+    The press books the scheduler built (no owner) are deliverables, not by-products: kept.
+    """
     cutoff = (now or utcnow()) - TASK_RETENTION
     finished = Task.status.in_((TaskStatus.DONE, TaskStatus.FAILED))
+    kept = and_(Task.kind == "pressbook", Task.user_id.is_(None), Task.status == TaskStatus.DONE)
     result = session.execute(
         delete(Task).where(
+            ~kept,
             or_(
                 and_(finished, func.coalesce(Task.finished_at, Task.created_at) < cutoff),
                 and_(~finished, func.coalesce(Task.heartbeat_at, Task.created_at) < cutoff),
-            )
+            ),
         ),
         execution_options={"synchronize_session": False},
     )

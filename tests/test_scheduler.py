@@ -38,7 +38,7 @@ from scheduler import (
 )
 from tests.smtp import SmtpServer, parts
 
-JOB_IDS = {"crawl-due", "process", "mail", "housekeeping"}
+JOB_IDS = {"crawl-due", "process", "mail", "housekeeping", "press-books"}
 
 
 class FakeJobs(Jobs):
@@ -66,6 +66,9 @@ class FakeJobs(Jobs):
 
     def housekeeping(self):
         self._call("housekeeping")
+
+    def monthly_press_books(self):
+        self._call("press-books")
 
 
 @pytest.fixture
@@ -303,6 +306,12 @@ def test_housekeeping_removes_old_finished_tasks(settings):
                     finished_at=now - timedelta(days=2),
                 ),
                 Task(kind="crawl", title="running", status=TaskStatus.RUNNING, heartbeat_at=now),
+                Task(  # a deliverable the scheduler built: kept
+                    kind="pressbook",
+                    title="scheduled book",
+                    status=TaskStatus.DONE,
+                    finished_at=now - timedelta(days=400),
+                ),
                 Task(
                     kind="crawl",
                     title="dead",
@@ -314,7 +323,8 @@ def test_housekeeping_removes_old_finished_tasks(settings):
         )
     Jobs(settings).housekeeping()
     with sessions() as session:
-        assert sorted(session.scalars(select(Task.title))) == ["recent", "running"]
+        titles = sorted(session.scalars(select(Task.title)))
+        assert titles == ["recent", "running", "scheduled book"]
 
 
 def test_due_sources_are_crawled_then_wait_for_their_interval(settings, fixture_server, nlp):
@@ -433,3 +443,69 @@ def test_the_job_table_is_left_to_apscheduler_by_the_migrations(any_settings, st
         config.attributes["connection"] = connection
         command.check(config)
     engine.dispose()
+
+
+# -- Monthly press books ----------------------------------------------------------------------
+
+MAY_FIRST = datetime(2025, 5, 1, 5, tzinfo=UTC)  # the books of April 2025
+APRIL_FIRST = datetime(2025, 4, 1, 5, tzinfo=UTC)  # the books of March 2025
+
+
+def scheduled_books(sessions) -> list[Task]:
+    with sessions() as session:
+        return list(session.scalars(select(Task).where(Task.user_id.is_(None)).order_by(Task.id)))
+
+
+def test_the_press_book_job_runs_on_the_first_of_each_month_at_five(settings):
+    definition = {d.id: d for d in job_definitions(settings)}["press-books"]
+    assert definition.method == "monthly_press_books"
+    after = datetime(2025, 4, 18, 12, tzinfo=UTC)
+    assert definition.trigger.get_next_fire_time(None, after) == datetime(2025, 5, 1, 5, tzinfo=UTC)
+
+
+def test_last_months_press_book_is_built_once_per_campaign_with_clips(any_settings):
+    from tests.models.test_pressbook import SLUG, seed_press_book
+
+    _engine, sessions = open_database(any_settings)
+    seed_press_book(sessions)
+    jobs = Jobs(any_settings)
+    jobs.monthly_press_books(now=MAY_FIRST)
+    # April: the umbrella campaign has clips (its own and its sub-campaign's); "autre" has
+    # none, and the sub-campaign gets no book of its own.
+    [book] = scheduled_books(sessions)
+    assert book.kind == "pressbook" and book.status == TaskStatus.DONE and book.error is None
+    assert book.title == "Revue de presse : Dix ans au patrimoine mondial, avril 2025"
+    assert book.params["campaign"] == SLUG and book.params["scheduled"] == "2025-04"
+    assert (book.params["date_from"], book.params["date_to"]) == ("2025-04-01", "2025-04-30")
+    assert book.file_type == "application/pdf" and book.file_data.startswith(b"%PDF")
+    assert book.file_name.endswith(".pdf") and book.finished_at is not None
+    assert book.result["clips"] == 2  # the radio clip of the sub-campaign and the web clip
+    jobs.monthly_press_books(now=MAY_FIRST + timedelta(hours=3))  # run again: nothing new
+    assert [t.id for t in scheduled_books(sessions)] == [book.id]
+
+
+def test_a_failed_press_book_is_kept_and_the_others_are_built(settings, monkeypatch):
+    import models.pressbook
+    from tests.models.test_pressbook import seed_press_book
+
+    _engine, sessions = open_database(settings)
+    seed_press_book(sessions)
+    real = models.pressbook.command_args
+
+    def broken_for_autre(params, output):
+        args = real(params, output)
+        return [*args, "--order", "nowhere"] if params["campaign"] == "autre" else args
+
+    monkeypatch.setattr(models.pressbook, "command_args", broken_for_autre)
+    with pytest.raises(RuntimeError, match="1 of 2 press books for 2025-03 failed: autre"):
+        Jobs(settings).monthly_press_books(now=APRIL_FIRST)
+    books = {t.params["campaign"]: t for t in scheduled_books(sessions)}
+    assert books["dix-ans"].status == TaskStatus.DONE
+    assert books["dix-ans"].file_data.startswith(b"%PDF")
+    assert books["autre"].status == TaskStatus.FAILED and books["autre"].file_data is None
+    assert "nowhere" in books["autre"].error and books["autre"].finished_at is not None
+    # The next run builds only the missing one.
+    monkeypatch.setattr(models.pressbook, "command_args", real)
+    Jobs(settings).monthly_press_books(now=APRIL_FIRST)
+    done = [t.params["campaign"] for t in scheduled_books(sessions) if t.status == "done"]
+    assert sorted(done) == ["autre", "dix-ans"]

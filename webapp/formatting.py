@@ -80,9 +80,27 @@ def install_gettext(app: Flask) -> None:
     )
 
 
+def _label(text):
+    """A label of the tables above in this request's language, translated once per request
+    (an inbox page shows some 450 of them)."""
+    labels = g.get("_retombees_labels")
+    if labels is None:
+        labels = g._retombees_labels = {}
+    key = id(text)
+    if key not in labels:
+        labels[key] = str(text)
+    return labels[key]
+
+
 def register_filters(app: Flask) -> None:
     def label(table):
-        return lambda value: table.get(getattr(value, "value", value), value) if value else ""
+        def translated(value):
+            if not value:
+                return ""
+            text = table.get(getattr(value, "value", value))
+            return _label(text) if text is not None else value
+
+        return translated
 
     app.add_template_filter(label(MEDIUM_LABELS), "medium_label")
     app.add_template_filter(label(HEALTH_LABELS), "health_label")

@@ -29,7 +29,15 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from models.campaign import campaign_by_slug, campaign_tree
-from models.pressbook import FORMATS, MAX_CLIPS, TASK_KIND, recent_press_books
+from models.pressbook import (
+    FORMATS,
+    MAX_CLIPS,
+    TASK_KIND,
+    command_args,
+    command_error,
+    recent_press_books,
+    scheduled_press_books,
+)
 
 from .auth import permission_required
 from .background import Progress, start_task, task_kind
@@ -139,39 +147,15 @@ def index():
             "pressbook/index.html",
             form=form,
             books=recent_press_books(session, current_user.id),
+            scheduled=scheduled_press_books(session),
             max_clips=MAX_CLIPS,
         ),
         status,
     )
 
 
-def command_args(params: dict, output: str) -> list[str]:
-    """The ``retombees pressbook`` arguments for a task's parameters."""
-    args = ["pressbook", "--output", output, "--json", "--progress"]
-    for option, name in (("--campaign", "campaign"), ("--from", "date_from"), ("--to", "date_to")):
-        if params.get(name):
-            args += [option, params[name]]
-    args += ["--status", params.get("status") or "confirmed"]
-    args += ["--order", params.get("order") or "date"]
-    args += ["--format", params.get("format") or "pdf"]
-    if params.get("title"):
-        args.append(f"--title={params['title']}")  # one token, even if it starts with "-"
-    if params.get("lang"):
-        args += ["--lang", params["lang"]]
-    if params.get("full_text"):
-        args.append("--full-text")
-    return args
-
-
 class BuildFailed(RuntimeError):
     """The press book command failed; the message is its last error line."""
-
-
-def _last_error(stderr: str, returncode: int) -> str:
-    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    if not lines:
-        return f"exit status {returncode}"
-    return lines[-1].removeprefix("Error: ")
 
 
 @task_kind(TASK_KIND)
@@ -226,7 +210,7 @@ def build(session: Session, progress: Progress, params: dict) -> dict:
                     raise BuildFailed(
                         _("Stopped: it ran past %(seconds)s s.", seconds=TIMEOUT_SECONDS)
                     )
-                raise BuildFailed(_last_error(stderr.read(), child.returncode))
+                raise BuildFailed(command_error(stderr.read(), child.returncode))
         data = Path(output).read_bytes()
     name = outcome.get("name") or f"pressbook.{fmt}"
     progress.attach_file(name, MIME_TYPES[fmt], data)

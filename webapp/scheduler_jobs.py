@@ -14,12 +14,13 @@ from .session import db
 
 bp = Blueprint("scheduler_jobs", __name__, url_prefix="/admin/jobs")
 
-JOB_ORDER = ("crawl-due", "process", "mail", "housekeeping")
+JOB_ORDER = ("crawl-due", "process", "mail", "housekeeping", "press-books")
 JOB_LABELS = {
     "crawl-due": _l("Collect the sources that are due"),
     "process": _l("Analyse new clips"),
     "mail": _l("Digests and mail"),
     "housekeeping": _l("Housekeeping"),
+    "press-books": _l("Monthly press books"),
 }
 
 
@@ -32,6 +33,7 @@ def _schedules(settings) -> dict[str, str]:
         "process": _("Every %(seconds)s s.", seconds=settings.process_interval),
         "mail": _("Every minute."),
         "housekeeping": _("Every night: removes old page snapshots and background tasks."),
+        "press-books": _("On the 1st of each month at 05:00 UTC."),
     }
 
 

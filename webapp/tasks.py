@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template
 from flask_login import current_user, login_required
 
 from models import Task
+from models.pressbook import is_scheduled_press_book
 from models.task import recent_tasks
 
 from .session import db
@@ -15,7 +16,14 @@ bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 
 def _task(task_id: int) -> Task:
     task = db().get(Task, task_id)
-    if task is None or (task.user_id != current_user.id and not current_user.can("admin")):
+    if task is None:
+        abort(404)
+    # Its owner, an administrator, or for a scheduled press book anyone who exports.
+    if not (
+        task.user_id == current_user.id
+        or current_user.can("admin")
+        or (is_scheduled_press_book(task) and current_user.can("export"))
+    ):
         abort(404)
     return task
 

@@ -4,13 +4,14 @@ file the finished task offers."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from models import Task
-from tests.conftest import csrf_token
+from models import Role, Task
+from tests.conftest import add_user, csrf_token, login
 from tests.models.test_pressbook import (
     PRESS_TEXT,
     SLUG,
@@ -164,3 +165,41 @@ def test_the_task_parameters_become_the_command():
     assert "--to" not in args and args[args.index("--from") + 1] == "2025-03-01"
     assert args[-1] == "--full-text" and args[args.index("--lang") + 1] == "en"
     assert "--title=Bilan" in args
+
+
+def test_scheduled_press_books_are_listed_and_downloadable_by_whoever_exports(
+    app, management_client
+):
+    from scheduler import Jobs
+
+    sessions = app.extensions["retombees_sessions"]
+    seed_press_book(sessions)
+    Jobs(app.extensions["retombees_settings"]).monthly_press_books(
+        now=datetime(2025, 5, 1, 5, tzinfo=UTC)
+    )
+    with sessions.begin() as session:
+        [book] = session.query(Task).filter(Task.user_id.is_(None)).all()
+        # an ownerless book the scheduler did not build (its owner's account was removed)
+        orphan = Task(kind="pressbook", title="Orphan", status="done", file_data=b"%PDF-x")
+        session.add(orphan)
+        session.flush()
+        book_id, orphan_id = book.id, orphan.id
+    page = management_client.get("/pressbook/").get_data(as_text=True)
+    scheduled = page.split("Scheduled press books", 1)[1]
+    assert "Dix ans au patrimoine mondial, avril 2025" in scheduled  # the default language
+    assert f"/tasks/{book_id}/download" in scheduled and "Orphan" not in scheduled
+    agency = app.test_client()
+    add_user(app, "agence", Role.AGENCY)
+    assert login(agency, "agence").status_code == 302
+    for role_client in (management_client, agency):
+        download = role_client.get(f"/tasks/{book_id}/download")
+        assert download.status_code == 200 and download.mimetype == PDF_TYPE
+        assert download.data.startswith(b"%PDF")
+        assert role_client.get(f"/tasks/{orphan_id}/download").status_code == 404
+    # Without a login, no file.
+    assert app.test_client().get(f"/tasks/{book_id}/download").status_code == 302
+
+
+def test_without_scheduled_books_the_page_says_so(agency_client):
+    page = agency_client.get("/pressbook/").get_data(as_text=True)
+    assert "Scheduled press books" in page and "No scheduled press book yet." in page
