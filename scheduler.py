@@ -16,19 +16,12 @@ server with ``retombees run``); it is the one place that wires crawler/ and nlp/
 
 from __future__ import annotations
 
-import fcntl
-import json
 import logging
 import os
 import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 from apscheduler.events import EVENT_JOB_MISSED, JobExecutionEvent
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -38,11 +31,10 @@ from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import make_url, text
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from models import Settings, utcnow
-from models.db import DatabaseError, make_engine, open_database
+from models.db import DatabaseError, open_database
 from models.job_run import (
     HEARTBEAT_SECONDS,
     JOB_STORE_TABLE,
@@ -55,6 +47,7 @@ from models.job_run import (
 )
 from models.logs import configure_logging
 from models.manual import clips_to_fetch
+from models.scheduler_lock import SchedulerLock, SchedulerLocked  # noqa: F401  (one API)
 from models.source import due_sources
 from models.valuation import ValuationRules
 
@@ -62,12 +55,6 @@ log = logging.getLogger("retombees.scheduler")
 
 # The stored jobs name their function by this text, so that they unpickle in a later process.
 RUN_JOB = "scheduler:run_job"
-SCHEDULER_LOCK = 0x52657453  # PostgreSQL advisory lock key of the scheduler ("RetS")
-PRESS_BOOK_TIMEOUT = 30 * 60  # seconds one monthly press book may take, as on the page
-
-
-class SchedulerLocked(RuntimeError):
-    """Another scheduler runs for this database; the message says which one."""
 
 
 class Jobs:
@@ -157,6 +144,7 @@ class Jobs:
             previous_month,
             scheduled_press_book,
         )
+        from models.pressbook_command import build_in_child
 
         date_from, date_to = previous_month(now or utcnow())
         month = date_from.strftime("%Y-%m")
@@ -192,7 +180,7 @@ class Jobs:
                 session.flush()
                 task_id = task.id
             try:
-                file_name, data, result = self._build_press_book(params)
+                book = build_in_child(self.settings, params)
             except Exception as exc:
                 log.warning("the %s press book of %s failed: %s", month, slug, exc)
                 failed.append(f"{slug}: {exc}")
@@ -205,13 +193,13 @@ class Jobs:
             with self.sessions.begin() as session:
                 task = session.get(Task, task_id)
                 task.status = TaskStatus.DONE
-                task.file_name = file_name
+                task.file_name = book.name
                 task.file_type = "application/pdf"
-                task.file_data = data
-                task.result = result
+                task.file_data = book.data
+                task.result = book.result
                 task.done = task.total = 1
                 task.finished_at = utcnow()
-            log.info("the %s press book of %s is built (%d bytes)", month, slug, len(data))
+            log.info("the %s press book of %s is built (%d bytes)", month, slug, len(book.data))
         if failed:
             raise RuntimeError(
                 f"{len(failed)} of {len(to_build)} press books for {month} failed: "
@@ -221,49 +209,12 @@ class Jobs:
     def _press_book_title(self, campaign: str, month: date) -> str:
         """ "Press book: <campaign>, <month year>" in the deployment's language."""
         from babel.dates import format_date
-        from babel.support import Translations
+
+        from models.mail_render import translations
 
         language = self.settings.language
-        folder = Path(__file__).resolve().parent / "webapp" / "translations"
-        texts = Translations.load(str(folder), [language])
         subject = f"{campaign}, {format_date(month, 'LLLL yyyy', locale=language)}"
-        return texts.gettext("Press book: %(subject)s") % {"subject": subject}
-
-    def _build_press_book(self, params: dict) -> tuple[str, bytes, dict]:
-        """Run ``retombees pressbook`` in a child process, as the press book page does.
-
-        :returns: the file's name, its content, and the figures the command reported.
-        :raises RuntimeError: with the command's reason when it fails.
-        """
-        from models.pressbook import command_args, command_error
-
-        with tempfile.TemporaryDirectory(prefix="retombees-pressbook-") as folder:
-            output = str(Path(folder) / "book.pdf")
-            try:
-                done = subprocess.run(
-                    [sys.executable, "-m", "cli", *command_args(params, output)],
-                    env={**os.environ, **self.settings.to_env()},
-                    capture_output=True,
-                    text=True,
-                    timeout=PRESS_BOOK_TIMEOUT,
-                )
-            except subprocess.TimeoutExpired:
-                raise RuntimeError(f"stopped: it ran past {PRESS_BOOK_TIMEOUT} s") from None
-            if done.returncode != 0:
-                raise RuntimeError(command_error(done.stderr, done.returncode))
-            outcome: dict = {}
-            for line in done.stdout.splitlines():
-                line = line.strip()
-                if line.startswith("{"):
-                    try:
-                        message = json.loads(line)
-                    except ValueError:
-                        continue
-                    if "file" in message:
-                        outcome = message
-            data = Path(output).read_bytes()
-        keys = ("pages", "entries", "clips", "bytes", "format", "seconds")
-        return outcome.get("name") or "pressbook.pdf", data, {k: outcome.get(k) for k in keys}
+        return translations(language).gettext("Press book: %(subject)s") % {"subject": subject}
 
 
 @dataclass(frozen=True)
@@ -326,152 +277,6 @@ def job_definitions(settings: Settings) -> list[JobDefinition]:
             28 * 24 * 3600,
         ),
     ]
-
-
-# -- One scheduler per deployment -------------------------------------------------------------
-
-
-def lock_path(settings: Settings) -> Path:
-    """The lock file: beside the SQLite database, or in the instance folder."""
-    try:
-        url = make_url(settings.database_url)
-    except ArgumentError:
-        url = None
-    if url is not None and url.get_backend_name() == "sqlite":
-        database = url.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            return Path(database).with_suffix(".scheduler-lock")
-    return settings.instance_path / "scheduler.lock"
-
-
-_HELD = (
-    "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 0 "
-    "AND CAST(objid AS bigint) = :key AND objsubid = 1 AND granted AND pid = pg_backend_pid())"
-)
-_HOLDER = (
-    "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-    "WHERE l.locktype = 'advisory' AND l.classid = 0 AND CAST(l.objid AS bigint) = :key "
-    "AND l.objsubid = 1 AND l.granted "
-    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-)
-
-
-def _me() -> str:
-    return f"pid {os.getpid()} on {socket.gethostname()}"
-
-
-class SchedulerLock:
-    """Held for the scheduler's lifetime: on PostgreSQL a session-level advisory lock on a
-    connection of its own, elsewhere an exclusive ``flock`` (see :func:`lock_path`). Both go
-    with the process if it dies."""
-
-    def __init__(self, settings: Settings):
-        self.settings = settings
-        try:
-            backend = make_url(settings.database_url).get_backend_name()
-        except ArgumentError:
-            backend = ""
-        self.postgresql = backend == "postgresql"
-        self.path = None if self.postgresql else lock_path(settings)
-        self._engine = None
-        self._connection = None
-        self._fd: int | None = None
-
-    @property
-    def held(self) -> bool:
-        return self._connection is not None or self._fd is not None
-
-    def acquire(self) -> None:
-        """:raises SchedulerLocked: when another scheduler holds the lock."""
-        if self.postgresql:
-            self._acquire_postgresql()
-        else:
-            self._acquire_file()
-
-    def _acquire_file(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
-            os.close(fd)
-            raise SchedulerLocked(
-                f"Another scheduler is already running for this database ({holder} holds "
-                f"{self.path}). Only one scheduler may run per deployment: this one does not "
-                "start."
-            ) from None
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{_me()}\n".encode())
-        self._fd = fd
-
-    def _acquire_postgresql(self) -> None:
-        if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
-        connection = self._engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        try:
-            name = f"retombees scheduler ({_me()})"[:63]
-            named = text("SELECT set_config('application_name', :n, false)")
-            connection.execute(named, {"n": name})
-            key = {"key": SCHEDULER_LOCK}
-            if connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), key):
-                self._connection = connection
-                return
-            holder = connection.scalar(text(_HOLDER), key)
-        except BaseException:
-            connection.close()
-            raise
-        connection.close()
-        raise SchedulerLocked(
-            f"Another scheduler is already running for this database ({holder or 'a session'} "
-            f"holds PostgreSQL advisory lock {SCHEDULER_LOCK}). Only one scheduler may run per "
-            "deployment: this one does not start."
-        )
-
-    def check(self) -> bool:
-        """Tell whether this process still holds the lock. A PostgreSQL lock goes with its
-        connection (a database restart): it is taken again if no other scheduler took it.
-
-        :returns: False when another scheduler holds the lock now.
-        """
-        if not self.postgresql:
-            return self._fd is not None
-        if self._connection is not None:
-            try:
-                if self._connection.scalar(text(_HELD), {"key": SCHEDULER_LOCK}):
-                    return True
-            except SQLAlchemyError:
-                pass
-            log.warning("the scheduler lost its database connection; taking its lock again")
-            self._close_connection()
-        try:
-            self._acquire_postgresql()
-        except SchedulerLocked:
-            return False
-        return True
-
-    def _close_connection(self) -> None:
-        connection, self._connection = self._connection, None
-        if connection is not None:
-            try:
-                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEDULER_LOCK})
-            except SQLAlchemyError:
-                pass  # gone with the connection
-            try:
-                connection.close()
-            except SQLAlchemyError:
-                pass
-
-    def release(self) -> None:
-        self._close_connection()
-        if self._engine is not None:
-            self._engine.dispose()
-            self._engine = None
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.ftruncate(fd, 0)
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
 
 
 # -- The scheduler ----------------------------------------------------------------------------

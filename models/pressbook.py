@@ -402,32 +402,6 @@ def recent_press_books(session: Session, user_id: int, limit: int = 10) -> list[
     )
 
 
-def command_args(params: dict, output: str) -> list[str]:
-    """The ``retombees pressbook`` arguments for a task's parameters."""
-    args = ["pressbook", "--output", output, "--json", "--progress"]
-    for option, name in (("--campaign", "campaign"), ("--from", "date_from"), ("--to", "date_to")):
-        if params.get(name):
-            args += [option, params[name]]
-    args += ["--status", params.get("status") or "confirmed"]
-    args += ["--order", params.get("order") or "date"]
-    args += ["--format", params.get("format") or "pdf"]
-    if params.get("title"):
-        args.append(f"--title={params['title']}")  # one token, even if it starts with "-"
-    if params.get("lang"):
-        args += ["--lang", params["lang"]]
-    if params.get("full_text"):
-        args.append("--full-text")
-    return args
-
-
-def command_error(stderr: str, returncode: int) -> str:
-    """The reason a failed ``retombees pressbook`` gave: its last error line."""
-    lines = [line.strip() for line in stderr.strip().splitlines() if line.strip()]
-    if not lines:
-        return f"exit status {returncode}"
-    return lines[-1].removeprefix("Error: ")
-
-
 # -- Monthly press books, built by the scheduler ------------------------------------------------
 
 

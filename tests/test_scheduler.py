@@ -485,18 +485,18 @@ def test_last_months_press_book_is_built_once_per_campaign_with_clips(any_settin
 
 
 def test_a_failed_press_book_is_kept_and_the_others_are_built(settings, monkeypatch):
-    import models.pressbook
+    import models.pressbook_command
     from tests.models.test_pressbook import seed_press_book
 
     _engine, sessions = open_database(settings)
     seed_press_book(sessions)
-    real = models.pressbook.command_args
+    real = models.pressbook_command.command_args
 
     def broken_for_autre(params, output):
         args = real(params, output)
         return [*args, "--order", "nowhere"] if params["campaign"] == "autre" else args
 
-    monkeypatch.setattr(models.pressbook, "command_args", broken_for_autre)
+    monkeypatch.setattr(models.pressbook_command, "command_args", broken_for_autre)
     with pytest.raises(RuntimeError, match="1 of 2 press books for 2025-03 failed: autre"):
         Jobs(settings).monthly_press_books(now=APRIL_FIRST)
     books = {t.params["campaign"]: t for t in scheduled_books(sessions)}
@@ -505,7 +505,7 @@ def test_a_failed_press_book_is_kept_and_the_others_are_built(settings, monkeypa
     assert books["autre"].status == TaskStatus.FAILED and books["autre"].file_data is None
     assert "nowhere" in books["autre"].error and books["autre"].finished_at is not None
     # The next run builds only the missing one.
-    monkeypatch.setattr(models.pressbook, "command_args", real)
+    monkeypatch.setattr(models.pressbook_command, "command_args", real)
     Jobs(settings).monthly_press_books(now=APRIL_FIRST)
     done = [t.params["campaign"] for t in scheduled_books(sessions) if t.status == "done"]
     assert sorted(done) == ["autre", "dix-ans"]

@@ -10,14 +10,6 @@ JSON line, which becomes the task's progress.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-import tempfile
-import threading
-from pathlib import Path
-
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -33,10 +25,14 @@ from models.pressbook import (
     FORMATS,
     MAX_CLIPS,
     TASK_KIND,
-    command_args,
-    command_error,
     recent_press_books,
     scheduled_press_books,
+)
+from models.pressbook_command import (  # noqa: F401  (command_args: the page's command)
+    TIMEOUT_SECONDS,
+    BuildFailed,
+    build_in_child,
+    command_args,
 )
 
 from .auth import permission_required
@@ -46,7 +42,6 @@ from .session import db
 
 bp = Blueprint("pressbook", __name__, url_prefix="/pressbook")
 
-TIMEOUT_SECONDS = 30 * 60
 # The stages the command reports, in order, with what the task page says meanwhile.
 STAGES = {
     "select": _l("Choosing the clips…"),
@@ -154,10 +149,6 @@ def index():
     )
 
 
-class BuildFailed(RuntimeError):
-    """The press book command failed; the message is its last error line."""
-
-
 @task_kind(TASK_KIND)
 def build(session: Session, progress: Progress, params: dict) -> dict:
     """Build a press book with the ``retombees pressbook`` command; keep the file."""
@@ -167,62 +158,27 @@ def build(session: Session, progress: Progress, params: dict) -> dict:
         raise ValueError(f"Unknown format {fmt!r}.")
     stages = list(STAGES)
     progress(0, len(stages), str(STAGES["select"]))
-    with tempfile.TemporaryDirectory(prefix="retombees-pressbook-") as folder:
-        output = str(Path(folder) / f"book.{fmt}")
-        errors = Path(folder) / "stderr.txt"
-        with errors.open("w+") as stderr:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "cli", *command_args(params, output)],
-                env={**os.environ, **settings.to_env()},
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-            )
-            stopped = threading.Event()
 
-            def stop() -> None:
-                stopped.set()
-                child.kill()
+    def on_stage(stage: str) -> None:
+        if stage in STAGES:
+            progress(stages.index(stage), len(stages), str(STAGES[stage]))
 
-            timer = threading.Timer(TIMEOUT_SECONDS, stop)
-            timer.start()
-            outcome: dict = {}
-            try:
-                for line in child.stdout:
-                    line = line.strip()
-                    if not line.startswith("{"):
-                        continue
-                    try:
-                        message = json.loads(line)
-                    except ValueError:
-                        continue
-                    stage = message.get("progress")
-                    if stage in STAGES:
-                        progress(stages.index(stage), len(stages), str(STAGES[stage]))
-                    elif "file" in message:
-                        outcome = message
-                child.wait()
-            finally:
-                timer.cancel()
-            if child.returncode != 0:
-                stderr.seek(0)
-                if stopped.is_set():
-                    raise BuildFailed(
-                        _("Stopped: it ran past %(seconds)s s.", seconds=TIMEOUT_SECONDS)
-                    )
-                raise BuildFailed(command_error(stderr.read(), child.returncode))
-        data = Path(output).read_bytes()
-    name = outcome.get("name") or f"pressbook.{fmt}"
-    progress.attach_file(name, MIME_TYPES[fmt], data)
+    try:
+        book = build_in_child(settings, params, on_stage, TIMEOUT_SECONDS)
+    except BuildFailed as exc:
+        if exc.timed_out:
+            raise BuildFailed(
+                _("Stopped: it ran past %(seconds)s s.", seconds=TIMEOUT_SECONDS), timed_out=True
+            ) from exc
+        raise
+    progress.attach_file(book.name, MIME_TYPES[fmt], book.data)
     progress(
         len(stages),
         len(stages),
         _(
             "%(entries)s entries for %(clips)s clips.",
-            entries=outcome.get("entries", 0),
-            clips=outcome.get("clips", 0),
+            entries=book.result.get("entries") or 0,
+            clips=book.result.get("clips") or 0,
         ),
     )
-    return {
-        key: outcome.get(key) for key in ("pages", "entries", "clips", "bytes", "format", "seconds")
-    }
+    return book.result
