@@ -210,7 +210,7 @@ class Jobs:
         """ "Press book: <campaign>, <month year>" in the deployment's language."""
         from babel.dates import format_date
 
-        from models.mail_render import translations
+        from models.catalogue import translations
 
         language = self.settings.language
         subject = f"{campaign}, {format_date(month, 'LLLL yyyy', locale=language)}"

@@ -13,16 +13,15 @@ from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from babel import support
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from .catalogue import translations
 from .metrics import PARIS
 
 WEBAPP = Path(__file__).resolve().parent.parent / "webapp"
 TEMPLATES = WEBAPP / "templates" / "mail"
-TRANSLATIONS = WEBAPP / "translations"
 LANGUAGES = ("fr", "en")
 # The same texts as the interface's labels (webapp/formatting.py), so the same translations.
 MEDIUM_LABELS = {
@@ -56,16 +55,6 @@ def mail_locale(user, settings) -> str:
     return default if default in LANGUAGES else LANGUAGES[0]
 
 
-def translations(locale: str) -> support.NullTranslations:
-    """The interface's message catalogue for ``locale`` (source texts when there is none)."""
-    return _translations(locale)
-
-
-@lru_cache(maxsize=8)
-def _translations(locale: str) -> support.NullTranslations:
-    return support.Translations.load(str(TRANSLATIONS), [locale])
-
-
 def _paris(moment: datetime) -> datetime:
     return moment.astimezone(PARIS) if moment.tzinfo else moment
 
@@ -83,7 +72,7 @@ def environment(locale: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    catalogue = _translations(locale)
+    catalogue = translations(locale)
     env.install_gettext_translations(catalogue, newstyle=True)
     env.filters.update(
         number=lambda n: format_decimal(n, locale=locale) if n is not None else "—",

@@ -132,12 +132,15 @@ def to_csv(
     return out.getvalue().encode("utf-8-sig")
 
 
-def _sheet_title(title: str) -> str:
+def sheet_title_for(title: str) -> str:
+    """A title Excel accepts for a sheet: no []:*?/\\, 31 characters at most."""
     cleaned = re.sub(r"[\[\]:*?/\\]", " ", title).strip() or "Sheet"
     return cleaned[:31]
 
 
-def _write_cell(sheet, row: int, column: int, value: Any, kind: Kind | None):
+def write_cell(sheet, row: int, column: int, value: Any, kind: Kind | None):
+    """Write one value (or :class:`Cell`) into a sheet: texts stay texts, numbers get the
+    format of their kind; return the cell and the plain value written."""
     cell = sheet.cell(row=row, column=column)
     if isinstance(value, Cell):
         value, kind = value.value, value.kind
@@ -164,16 +167,16 @@ def to_xlsx(
     per ``kinds`` (euros, shares…), a bold header row and columns wide enough to read."""
     workbook = Workbook()
     sheet = workbook.active
-    sheet.title = _sheet_title(sheet_title)
+    sheet.title = sheet_title_for(sheet_title)
     widths = [len(str(h)) for h in headers]
     bold = Font(bold=True)
     for column, header in enumerate(headers, start=1):
-        cell, _ = _write_cell(sheet, 1, column, str(header), Kind.TEXT)
+        cell, _ = write_cell(sheet, 1, column, str(header), Kind.TEXT)
         cell.font = bold
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
             kind = kinds[c - 1] if kinds else None
-            _, plain = _write_cell(sheet, r, c, value, kind)
+            _, plain = write_cell(sheet, r, c, value, kind)
             shown = f"{plain:,.2f}" if isinstance(plain, float) else str(plain or "")
             widths[c - 1] = max(widths[c - 1], len(shown))
     for column, width in enumerate(widths, start=1):

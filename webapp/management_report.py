@@ -31,17 +31,16 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
-from babel.support import NullTranslations, Translations
+from babel.support import NullTranslations
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from sqlalchemy.orm import Session
 
+from models import catalogue
 from models.base import CoverageStatus, Medium, Scope
 from models.campaign import Campaign, campaign_tree
 from models.dashboard import month_by_medium, month_keys, selection
@@ -49,9 +48,8 @@ from models.reports import campaign_report
 from models.settings import PREFIX
 from models.valuation import SETTING_NAMES, ValuationRules
 
-from .exports import MAX_COLUMN_WIDTH, Cell, Kind, _sheet_title, _write_cell, to_csv
+from .exports import MAX_COLUMN_WIDTH, Cell, Kind, sheet_title_for, to_csv, write_cell
 
-TRANSLATIONS = Path(__file__).with_name("translations")
 LOCALES = ("fr", "en")
 UNDATED = "undated"
 SHEETS = ("summary", "months", "campaigns", "rules")
@@ -103,12 +101,11 @@ AVE_NOTE = N_(
 )
 
 
-@lru_cache
 def translations(locale: str) -> NullTranslations:
     """The catalogue of ``locale`` (English, the source language, has none)."""
     if locale not in LOCALES:
         raise ValueError(f"Unknown language {locale!r}: choose {' or '.join(LOCALES)}.")
-    return Translations.load(str(TRANSLATIONS), [locale])
+    return catalogue.translations(locale)
 
 
 # -- Sheets as lines of cells ---------------------------------------------------------------
@@ -488,7 +485,7 @@ class ManagementReport:
         workbook.properties.title = self.title
         workbook.properties.creator = self.organisation or None
         for sheet in self.sheets:
-            _write_sheet(workbook.create_sheet(_sheet_title(sheet.title)), sheet)
+            _write_sheet(workbook.create_sheet(sheet_title_for(sheet.title)), sheet)
         out = io.BytesIO()
         workbook.save(out)
         return out.getvalue()
@@ -498,7 +495,7 @@ def _write_sheet(worksheet, sheet: Sheet) -> None:
     widths: dict[int, int] = {}
     for r, line in enumerate(sheet.lines, start=1):
         for c, value in enumerate(line.cells, start=1):
-            cell, plain = _write_cell(worksheet, r, c, value, None)
+            cell, plain = write_cell(worksheet, r, c, value, None)
             if line.style == "title":
                 cell.font = TITLE_FONT
             elif line.style == "heading":

@@ -24,11 +24,11 @@ from pathlib import Path
 
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
-from babel.support import NullTranslations, Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from models.base import Medium
+from models.catalogue import translations
 from models.pressbook import UNDATED, Entry, PressBook, Section, clip_day
 
 from .charts import MEDIUM_COLOURS, Category, Series, stacked_bars
@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 HERE = Path(__file__).resolve().parent
 TEMPLATES = HERE / "templates" / "pressbook"
 STYLESHEET = TEMPLATES / "book.css"
-TRANSLATIONS = HERE / "translations"
 LANGUAGES = ("fr", "en")
 
 PDF_TYPE = "application/pdf"
@@ -106,11 +105,6 @@ def _finalize(value):
     return value
 
 
-@lru_cache
-def _translations(lang: str) -> NullTranslations:
-    return Translations.load(str(TRANSLATIONS), [lang])
-
-
 class Texts:
     """The book's words, numbers and dates in one language (``fr`` or ``en``)."""
 
@@ -118,7 +112,7 @@ class Texts:
         if lang not in LANGUAGES:
             raise ValueError(f"Unknown language {lang!r}: choose {', '.join(LANGUAGES)}.")
         self.lang = lang
-        self._catalogue = _translations(lang)
+        self._catalogue = translations(lang)
 
     def gettext(self, message: str, **values) -> str:
         text = self._catalogue.gettext(message)
@@ -405,7 +399,7 @@ def _environment(lang: str) -> Environment:
         lstrip_blocks=True,
         finalize=_finalize,
     )
-    env.install_gettext_translations(_translations(lang), newstyle=True)
+    env.install_gettext_translations(translations(lang), newstyle=True)
     return env
 
 
