@@ -17,7 +17,8 @@ from models import (
 )
 from models import search as search_module
 from models.db import open_database
-from models.search import CoverageFilters, SearchError, fts5_query, search_coverage, word_forms
+from models.search import CoverageFilters, SearchError, search_coverage
+from models.search_words import fts5_query, word_forms
 
 
 @pytest.fixture
