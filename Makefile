@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per CPU; PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= auto
 
 .PHONY: install system-deps run demo test lint format translations clean
 
@@ -46,7 +48,7 @@ demo: install
 	$(BIN)/retombees demo
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
