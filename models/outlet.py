@@ -72,6 +72,14 @@ def outlet_by_name(session: Session, name: str) -> Outlet | None:
     return session.scalar(select(Outlet).where(Outlet.name == name))
 
 
+def outlet_choices(session: Session) -> list[tuple[int, str]]:
+    """Every outlet's id and name, in alphabetical order: the lists of the forms, without
+    loading whole outlets."""
+    return [
+        tuple(row) for row in session.execute(select(Outlet.id, Outlet.name).order_by(Outlet.name))
+    ]
+
+
 def outlets_by_name(session: Session, with_rates: bool = False) -> list[Outlet]:
     """Every outlet, in alphabetical order (with its rate cards loaded, if asked)."""
     query = select(Outlet).order_by(Outlet.name)

@@ -7,7 +7,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models.contact import SEGMENTS
@@ -22,6 +22,7 @@ from models.press_action_edit import (
 )
 from models.text import parse_number
 
+from .fields import SelectField
 from .press_labels import KIND_LABELS, SEGMENT_LABELS
 
 

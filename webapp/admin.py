@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from models import Role, Settings, User
@@ -26,6 +26,7 @@ from models.user import (
 
 from .account import ROLE_LABELS
 from .auth import permission_required
+from .fields import SelectField
 from .session import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -16,7 +16,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -46,6 +45,7 @@ from models.reports import campaign_tally, status_counts
 
 from .auth import permission_required
 from .background import start_task
+from .fields import SelectField
 from .formatting import STATUS_LABELS
 from .session import db
 

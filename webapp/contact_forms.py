@@ -11,7 +11,6 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
-    SelectField,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -27,8 +26,9 @@ from models.contact import (
     contact_by_email,
     valid_email,
 )
-from models.outlet import outlets_by_name
+from models.outlet import outlet_choices
 
+from .fields import SelectField
 from .press_labels import KIND_LABELS
 from .press_labels import OUTCOME_LABELS as PRESS_OUTCOME_LABELS
 
@@ -124,7 +124,7 @@ class ContactForm(FlaskForm):
     def __init__(self, *args, session: Session, contact: Contact | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._session, self._contact = session, contact
-        choices = [(0, "—")] + [(o.id, o.name) for o in outlets_by_name(session)]
+        choices = [(0, "—")] + outlet_choices(session)
         if not self.is_submitted():
             for _blank in range(EXTRA_OUTLET_ROWS):
                 self.outlets.append_entry()

@@ -13,7 +13,7 @@ from models.campaign import active_campaigns
 from models.coverage import CoverageCampaign
 from models.history import history
 from models.manual import HandEntry, ManualEntryError, add_clip_by_hand, add_clip_by_url
-from models.outlet import outlets_by_name
+from models.outlet import outlet_choices
 from models.search import SearchError, search_coverage
 from models.snapshots import decompress, snapshot_of
 from models.text import parse_number
@@ -44,7 +44,7 @@ SNAPSHOT_POLICY = "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-s
 def _choices(session, by_address: ByAddressForm, by_hand: ByHandForm) -> None:
     campaigns = [(0, "—")] + [(c.id, c.name) for c in active_campaigns(session)]
     by_address.campaign.choices = by_hand.campaign.choices = campaigns
-    by_hand.outlet.choices = [(o.id, o.name) for o in outlets_by_name(session)]
+    by_hand.outlet.choices = outlet_choices(session)
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -13,7 +13,6 @@ from wtforms import (
     DecimalField,
     IntegerField,
     SearchField,
-    SelectField,
     StringField,
     TextAreaField,
 )
@@ -24,7 +23,7 @@ from models.base import Medium, Scope, Tone
 from models.campaign import campaigns_by_name
 from models.history import record
 from models.metrics import PARIS
-from models.outlet import outlets_by_name
+from models.outlet import outlet_choices
 from models.search import (
     MAX_PER_PAGE,
     PER_PAGE,
@@ -35,6 +34,7 @@ from models.search import (
 )
 from models.valuation import apply_valuation
 
+from .fields import SelectField
 from .formatting import MEDIUM_LABELS, SCOPE_LABELS, STATUS_LABELS, TONE_LABELS
 
 
@@ -127,7 +127,7 @@ class SearchForm(FlaskForm):
             (str(c.id), c.name) for c in campaigns_by_name(session)
         ]
         self.outlet.choices = _everything() + [
-            (str(o.id), o.name) for o in outlets_by_name(session)
+            (str(id_), name) for id_, name in outlet_choices(session)
         ]
         self.key_message.choices = _everything() + [
             (label, label) for label in key_message_labels(session)
@@ -166,9 +166,7 @@ class EditForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional()])
 
     def fill_choices(self, session: Session) -> None:
-        self.outlet.choices = [(0, _l("Unknown outlet"))] + [
-            (o.id, o.name) for o in outlets_by_name(session)
-        ]
+        self.outlet.choices = [(0, _l("Unknown outlet")), *outlet_choices(session)]
 
 
 def _paris_day(moment: datetime | None):

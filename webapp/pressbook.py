@@ -17,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, StringField
 from wtforms.validators import Length, Optional
 
 from models.campaign import campaign_by_slug, campaign_tree
@@ -37,6 +37,7 @@ from models.pressbook_command import (  # noqa: F401  (command_args: the page's 
 
 from .auth import permission_required
 from .background import Progress, start_task, task_kind
+from .fields import SelectField
 from .pressbook_render import LANGUAGES, MIME_TYPES
 from .session import db
 

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from wtforms import DateTimeLocalField, SelectField, StringField, TextAreaField
+from wtforms import DateTimeLocalField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models import utcnow
 from models.campaign import campaigns_by_name
-from models.outlet import outlets_by_name
+from models.outlet import outlet_choices
 from models.press_action_list import contact_choices
 from models.press_request import PressRequest, RequestStatus
 from models.press_request_edit import (
@@ -37,6 +37,7 @@ from models.press_request_edit import (
 from models.search import CoverageFilters, SearchError, search_coverage
 
 from .auth import permission_required
+from .fields import SelectField
 from .press_labels import REQUEST_STATUS_LABELS
 from .session import db
 
@@ -269,9 +270,7 @@ def _set_choices(form: RequestForm, entry: PressRequest | None) -> None:
     form.contact.choices = [(0, _("Not in the press file"))] + [
         (c.id, _contact_label(c)) for c in contact_choices(session, keep)
     ]
-    form.outlet.choices = [(0, _("Unknown or none"))] + [
-        (o.id, o.name) for o in outlets_by_name(session)
-    ]
+    form.outlet.choices = [(0, _("Unknown or none")), *outlet_choices(session)]
     form.campaign.choices = [(0, _("No campaign"))] + [
         (c.id, c.name) for c in campaigns_by_name(session)
     ]

@@ -23,6 +23,7 @@ from flask import session as web_session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from models.campaign import active_campaigns
@@ -39,6 +40,8 @@ from models.review import (
 )
 
 from .auth import local_path, permission_required
+from .fields import OPTION, SELECTED_OPTION
+from .formatting import MEDIUM_LABELS, _label
 from .session import db, valuation_rules
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -90,15 +93,64 @@ def _remember(ids: list[int], undone: bool = False) -> None:
     web_session[RECENT_KEY] = (([] if undone else list(ids)) + kept)[:RECENT_MAX]
 
 
+class CardOptions:
+    """The ``<option>`` lists of the cards' selects, each drawn once per page: fifty cards show
+    a handful of distinct lists (a clip's medium selected; the campaigns it is not yet in)."""
+
+    def __init__(self, campaigns: list):
+        self.campaigns = campaigns
+        self._drawn: dict = {}
+
+    def medium(self, selected) -> Markup:
+        value = getattr(selected, "value", selected)
+        key = ("medium", value)
+        if key not in self._drawn:
+            self._drawn[key] = Markup("").join(
+                (SELECTED_OPTION if v == value else OPTION).format(v, _label(label))
+                for v, label in MEDIUM_LABELS.items()
+            )
+        return self._drawn[key]
+
+    def campaigns_except(self, linked_ids) -> Markup:
+        """The campaigns a clip can be added to (empty when it is in all of them)."""
+        key = ("campaigns", frozenset(linked_ids))
+        if key not in self._drawn:
+            self._drawn[key] = Markup("").join(
+                OPTION.format(c.id, c.name) for c in self.campaigns if c.id not in linked_ids
+            )
+        return self._drawn[key]
+
+
+class CardUrls:
+    """The addresses of the cards' links and actions: each built by ``url_for`` once per page,
+    then completed with a clip's id (a page of fifty cards has some 400 of them)."""
+
+    _MARK = "2718281828"
+
+    def __init__(self):
+        self._parts: dict = {}
+
+    def __call__(self, endpoint: str, coverage_id: int, **values) -> str:
+        key = (endpoint, *values.items())
+        parts = self._parts.get(key)
+        if parts is None:
+            url = url_for(endpoint, coverage_id=int(self._MARK), **values)
+            parts = self._parts[key] = url.split(self._MARK)
+        return str(coverage_id).join(parts)
+
+
 def _card_context(back_url: str, clip_ids=()) -> dict:
     """What every card needs besides its clip (with the press actions suggested for the
     clips ``clip_ids``, read in one query)."""
+    campaigns = active_campaigns(db())
     return {
         "can_review": current_user.can("review"),
         "can_attribute": current_user.can("attribute"),
         "can_see_actions": current_user.can("press"),
         "suggestions": suggested_attributions(db(), clip_ids),
-        "campaigns": active_campaigns(db()),
+        "campaigns": campaigns,
+        "options": CardOptions(campaigns),
+        "card_url": CardUrls(),
         "back_url": back_url,
         "recent_ids": set(_recent_ids()),
     }

@@ -157,7 +157,9 @@
     var action = submitter && (submitter.dataset.action || submitter.value);
     busy = true;
     root.classList.add("busy");
-    return post(form.getAttribute("action"), data)
+    // A button of a form with several actions names its own (formaction).
+    var url = (submitter && submitter.getAttribute("formaction")) || form.getAttribute("action");
+    return post(url, data)
       .then(function (body) {
         var ids = body.ids || [body.id];
         if (action === "undo") done = done.filter(function (group) { return group.join() !== ids.join(); });
