@@ -28,7 +28,9 @@ from .search_words import SearchError, fts5_query, parse_words
 # bm25 weights of the FTS5 columns (title, summary, text, author), after the PostgreSQL
 # weights A (title), B (summary, author), C (text).
 BM25_WEIGHTS = (10.0, 4.0, 1.0, 4.0)
-COUNT_CAP = 10_000  # past this many clips the count says "10 000+" instead of counting on
+# Past this many clips the count says "1 000+" (the page offers the exact count): counting reads
+# each match's row, and the latest RANK_WINDOW matches are read anyway.
+COUNT_CAP = 1_000
 # Ranking reads every ranked clip's index entry (SQLite) or stored tsvector (PostgreSQL): with
 # more matches than this, relevance orders the most recently collected ones only.
 RANK_WINDOW = 1_000
@@ -92,6 +94,7 @@ class SearchResult:
     per_page: int
     capped: bool = False  # total is COUNT_CAP: there are at least that many clips
     ranked_window: int | None = None  # relevance ordered only the latest this many matches
+    more: bool = False  # clips come after this page
     sort: str = "date_desc"
     filters: CoverageFilters = field(default_factory=CoverageFilters)
 
@@ -110,6 +113,8 @@ class SearchResult:
 
     @property
     def has_next(self) -> bool:
+        if self.capped and not self.ranked_window:  # listed by date or figure: more are known
+            return self.more
         return self.page < self.pages
 
 
@@ -214,11 +219,13 @@ def search_coverage(
     page: int = 1,
     per_page: int = PER_PAGE,
     sort: str | None = None,
+    exact_count: bool = False,
 ) -> SearchResult:
     """Find clips by words and filters; one page of them, and how many there are in all.
 
     ``sort`` is one of :data:`SORTS`; by default relevance when there are words, else the
-    latest first. The count stops at :data:`COUNT_CAP` (``capped`` says so).
+    latest first. The count stops at :data:`COUNT_CAP` (``capped`` says so) unless
+    ``exact_count``.
 
     :raises SearchError: for a search without any word, an unknown sort or status, or a
         full-text query the database refuses.
@@ -237,20 +244,27 @@ def search_coverage(
     # Counting and finding the latest matches read the matches in id order (on SQLite, the
     # full-text index drives and each match is checked against the filters), stopping early.
     matching = search.matching(conditions) if search else select(Coverage.id).where(*conditions)
-    capped_count = select(func.count()).select_from(matching.limit(COUNT_CAP + 1).subquery())
+    cap = None if exact_count else COUNT_CAP
     try:
-        total = session.scalar(capped_count) or 0
+        latest = None
+        if search and search.sqlite and cap is not None:  # the count is the latest matches
+            latest = list(session.scalars(matching.limit(cap + 1)))
+            total = len(latest)
+        else:
+            counted = matching if cap is None else matching.limit(cap + 1)
+            total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
         window = None
         if sort == "relevance" and total:
-            window, query = search.ranked(conditions, total)
+            window, query = search.ranked(conditions, total, latest)
         else:
             # Listing by date or figure walks an index of coverage and checks each clip's words.
             words = [search.condition()] if search else []
             query = select(Coverage.id).where(*conditions, *words).order_by(*_order(sort))
         # The page's ids first, from the indexes where they serve; then only those rows,
         # without their text (SQLite reads a whole row, text included, for any column after it).
-        query = query.limit(per_page).offset((page - 1) * per_page)
+        query = query.limit(per_page + 1).offset((page - 1) * per_page)  # one more: a next page?
         ids = list(session.scalars(query)) if total else []
+        more, ids = len(ids) > per_page, ids[:per_page]
         rows = select(Coverage).where(Coverage.id.in_(ids))
         rows = rows.options(load_only(*LIST_COLUMNS), selectinload(Coverage.outlet))
         by_id = {clip.id: clip for clip in session.scalars(rows)} if ids else {}
@@ -260,10 +274,11 @@ def search_coverage(
         raise SearchError(f"The search could not be run ({reason}).") from exc
     return SearchResult(
         items=[by_id[i] for i in ids if i in by_id],
-        total=min(total, COUNT_CAP),
+        total=total if cap is None else min(total, cap),
         page=page,
         per_page=per_page,
-        capped=total > COUNT_CAP,
+        capped=cap is not None and total > cap,
+        more=more,
         ranked_window=window,
         sort=sort,
         filters=filters,
@@ -303,11 +318,14 @@ class _FullText:
             return query.order_by(matches.c.id.desc())
         return select(Coverage.id).where(*conditions, self.condition())
 
-    def _latest_window(self, conditions: list) -> int:
-        """The id of the oldest of the :data:`RANK_WINDOW` latest matches."""
+    def _latest_window(self, conditions: list, latest: list[int] | None) -> int:
+        """The id of the oldest of the :data:`RANK_WINDOW` latest matches (``latest``: the
+        latest matches, newest first, when they have been read)."""
+        if latest is not None and len(latest) >= RANK_WINDOW:
+            return latest[RANK_WINDOW - 1]
         if self.sqlite:  # FTS5 gives its matches latest first
-            latest = self.matching(conditions).limit(RANK_WINDOW).subquery()
-            return self.session.scalar(select(func.min(latest.c.id))) or 0
+            newest = self.matching(conditions).limit(RANK_WINDOW).subquery()
+            return self.session.scalar(select(func.min(newest.c.id))) or 0
         # PostgreSQL: a common word is among the latest clips; check theirs first (a bounded
         # walk of the primary key). Otherwise read the matches from the GIN index and keep the
         # latest: walking the key further would check the words of every clip on the way
@@ -327,7 +345,7 @@ class _FullText:
         latest = select(found.c.id).order_by(found.c.id.desc()).limit(RANK_WINDOW).subquery()
         return self.session.scalar(select(func.min(latest.c.id))) or 0
 
-    def ranked(self, conditions: list, total: int):
+    def ranked(self, conditions: list, total: int, latest: list[int] | None = None):
         """The matching ids by relevance, best first, and the window ranked (None: all).
 
         With more than :data:`RANK_WINDOW` matches, only the most recently collected ones are
@@ -336,7 +354,7 @@ class _FullText:
         """
         window, lowest = None, 0
         if total > RANK_WINDOW:
-            lowest = self._latest_window(conditions)
+            lowest = self._latest_window(conditions, latest)
             window = RANK_WINDOW
         if self.sqlite:  # bm25 ranks the matches from the window's first id: lower is better
             query, matches = self._joined(conditions, lowest, ranked=True)

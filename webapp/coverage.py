@@ -236,6 +236,7 @@ def search():
                 page=form.page.data or 1,
                 per_page=int(form.per_page.data),
                 sort=form.sort.data or None,
+                exact_count=request.args.get("count") == "all",
             )
         except SearchError as exc:
             session.rollback()
@@ -251,6 +252,7 @@ def search():
         result=result,
         error=error,
         page_url=page_url,
+        count_url=url_for("coverage.search", **{**args, "count": "all"}),
         searched=bool(args),
     )
 

@@ -173,7 +173,9 @@ def export_clips(session: Session, progress: Progress, params: dict) -> dict:
     rows: list[list] = []
     page, total = 1, None
     while True:
-        result = search_coverage(session, filters, page=page, per_page=MAX_PER_PAGE, sort=sort)
+        result = search_coverage(
+            session, filters, page, MAX_PER_PAGE, sort, exact_count=total is None
+        )
         total = min(result.total, EXPORT_LIMIT) if total is None else total
         rows += [_row(clip) for clip in result.items]
         progress(

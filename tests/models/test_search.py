@@ -145,13 +145,15 @@ def test_relevance_ranks_the_latest_matches_when_there_are_many(any_sessions, mo
     ids = seed(any_sessions)
     matches = ("habitants", "festival", "renouvelables")  # all three say "énergie"
     latest = set(sorted(matches, key=ids.get)[-2:])
-    assert set(found(any_sessions, ids, q="énergie")) == latest
+    assert set(found(any_sessions, ids, q="énergie", sort="relevance")) == latest
     with any_sessions() as session:
-        result = search_coverage(session, CoverageFilters(q="énergie"))
+        words = CoverageFilters(q="énergie")
+        result = search_coverage(session, words, sort="relevance")
         assert (result.total, result.ranked_window, result.pages) == (3, 2, 1)
-        by_date = search_coverage(session, CoverageFilters(q="énergie"), sort="date_desc")
+        by_date = search_coverage(session, words, sort="date_desc")
         assert (len(by_date.items), by_date.ranked_window) == (3, None)
-    assert found(any_sessions, ids, q="terrils") == ["renouvelables", "festival"]  # 2: all
+        assert search_coverage(session, words).ranked_window == 2  # the default order
+    assert found(any_sessions, ids, q="terrils") == ["renouvelables", "festival"]  # 2: ranked
 
 
 def test_each_filter_narrows_the_results(any_sessions):
@@ -203,12 +205,40 @@ def test_sorts_and_pages(any_sessions):
         assert search_coverage(session, CoverageFilters(), per_page=10_000).per_page == 200
 
 
-def test_the_count_stops_at_the_cap(any_sessions, monkeypatch):
+def test_the_count_stops_at_the_cap_unless_asked_for_all(any_sessions, monkeypatch):
     seed(any_sessions)
     monkeypatch.setattr(search_module, "COUNT_CAP", 2)
     with any_sessions() as session:
         result = search_coverage(session, CoverageFilters(), per_page=1)
         assert result.capped and result.total == 2 and len(result.items) == 1
+        exact = search_coverage(session, CoverageFilters(), per_page=1, exact_count=True)
+        assert not exact.capped and exact.total == 3
+        words = CoverageFilters(q="énergie")  # in three clips
+        assert search_coverage(session, words, sort="date_desc").capped
+        assert search_coverage(session, words, sort="date_desc", exact_count=True).total == 3
+
+
+def test_pages_go_on_past_the_capped_count_when_listed_by_date(any_sessions, monkeypatch):
+    ids = seed(any_sessions)
+    monkeypatch.setattr(search_module, "COUNT_CAP", 1)
+    names = {ids[k]: k for k in ("habitants", "festival", "renouvelables")}
+    seen = []
+    with any_sessions() as session:
+        for page in (1, 2, 3):
+            result = search_coverage(session, CoverageFilters(), page=page, per_page=1)
+            assert result.capped and result.pages == 1
+            seen += [names[clip.id] for clip in result.items]
+            assert result.has_next == (page < 3)
+    assert seen == ["renouvelables", "festival", "habitants"]
+
+
+def test_relevance_window_from_the_counted_matches(any_sessions, monkeypatch):
+    """With a cap above the window, the latest matches counted give the window (SQLite)."""
+    monkeypatch.setattr(search_module, "RANK_WINDOW", 2)
+    monkeypatch.setattr(search_module, "COUNT_CAP", 2)
+    ids = seed(any_sessions)
+    latest = set(sorted(("habitants", "festival", "renouvelables"), key=ids.get)[-2:])
+    assert set(found(any_sessions, ids, q="énergie", sort="relevance")) == latest
 
 
 def test_the_list_leaves_the_text_in_the_database(sessions_sqlite):

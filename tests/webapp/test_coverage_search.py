@@ -137,6 +137,21 @@ def test_pages_keep_the_search_and_filters(app, officer):
     assert titles(officer, "sort=date_asc&per_page=25")[0] == "Terrils numéro 00"
 
 
+def test_a_capped_count_offers_the_exact_count(app, officer, monkeypatch):
+    _many(app)
+    monkeypatch.setattr("models.search.COUNT_CAP", 20)
+    html = officer.get("/coverage/?q=terrils&medium=press&per_page=25").get_data(as_text=True)
+    assert re.search(r'id="result-count">\s*20\+ clips ·', html)
+    link = re.search(r'href="([^"]+)" id="count-all">Count them all<', html).group(1)
+    link = link.replace("&amp;", "&")
+    assert "q=terrils" in link and "medium=press" in link and "count=all" in link
+    exact = officer.get(link).get_data(as_text=True)
+    assert re.search(r'id="result-count">\s*30 clips\s*</p>', exact)
+    # the pages keep counting exactly
+    second = re.search(r'href="([^"]+)" rel="next"', exact).group(1).replace("&amp;", "&")
+    assert "count=all" in second and count(officer, second.split("?", 1)[1]) == "30 clips"
+
+
 @pytest.mark.parametrize(
     "query, message",
     [
