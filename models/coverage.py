@@ -5,7 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, and_, func, or_, select, update
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import (
@@ -31,6 +43,14 @@ class Coverage(Base):
     __table_args__ = (
         Index("ix_coverage_status_created", "status", "created_at"),
         Index("ix_coverage_status_published", "status", "published_at"),
+        # The review inbox's order on PostgreSQL, which reads an index backwards only with its
+        # own NULLS order (SQLite serves it from the index above).
+        Index(
+            "ix_coverage_status_latest",
+            "status",
+            text("published_at DESC NULLS LAST"),
+            text("id DESC"),
+        ).ddl_if(dialect="postgresql"),
         # Covering index of the campaign figures (models.reports, models.metrics, the
         # dashboard): the clips of a status and period with the columns they sum and group by,
         # read without visiting the rows (see docs/performance.md).
