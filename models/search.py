@@ -11,8 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Float, Integer, bindparam, exists, func, literal_column, select, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import (
+    Float,
+    Integer,
+    any_,
+    bindparam,
+    exists,
+    func,
+    literal_column,
+    select,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, load_only, selectinload
 
@@ -247,15 +257,16 @@ def search_coverage(
     cap = None if exact_count else COUNT_CAP
     try:
         latest = None
-        if search and search.sqlite and cap is not None:  # the count is the latest matches
-            latest = list(session.scalars(matching.limit(cap + 1)))
+        if search and sort == "relevance":  # the latest matches: the count, and the ranked
+            latest = search.latest(conditions, max(cap or 0, RANK_WINDOW) + 1)
+        if latest is not None and cap is not None:
             total = len(latest)
         else:
             counted = matching if cap is None else matching.limit(cap + 1)
             total = session.scalar(select(func.count()).select_from(counted.subquery())) or 0
         window = None
         if sort == "relevance" and total:
-            window, query = search.ranked(conditions, total, latest)
+            window, query = search.ranked(conditions, latest)
         else:
             # Listing by date or figure walks an index of coverage and checks each clip's words.
             words = [search.condition()] if search else []
@@ -318,49 +329,50 @@ class _FullText:
             return query.order_by(matches.c.id.desc())
         return select(Coverage.id).where(*conditions, self.condition())
 
-    def _latest_window(self, conditions: list, latest: list[int] | None) -> int:
-        """The id of the oldest of the :data:`RANK_WINDOW` latest matches (``latest``: the
-        latest matches, newest first, when they have been read)."""
-        if latest is not None and len(latest) >= RANK_WINDOW:
-            return latest[RANK_WINDOW - 1]
-        if self.sqlite:  # FTS5 gives its matches latest first
-            newest = self.matching(conditions).limit(RANK_WINDOW).subquery()
-            return self.session.scalar(select(func.min(newest.c.id))) or 0
+    def latest(self, conditions: list, limit: int) -> list[int]:
+        """The ids of the ``limit`` latest matches, newest first (ids grow as clips are
+        collected)."""
+        if self.sqlite:  # FTS5 gives its matches newest first
+            return list(self.session.scalars(self.matching(conditions).limit(limit)))
         # PostgreSQL: a common word is among the latest clips; check theirs first (a bounded
-        # walk of the primary key). Otherwise read the matches from the GIN index and keep the
-        # latest: walking the key further would check the words of every clip on the way
-        # (70,000 for a name found in 1.4 % of them).
-        newest = (
-            select(Coverage.id, self.condition().label("hit"))
-            .where(*conditions)
-            .order_by(Coverage.id.desc())
-            .limit(DENSE_SCAN)
-            .subquery()
-        )
-        hits = select(newest.c.id).where(newest.c.hit).order_by(newest.c.id.desc())
-        ids = list(self.session.scalars(hits.limit(RANK_WINDOW)))
-        if len(ids) == RANK_WINDOW:
-            return ids[-1]
+        # walk of the primary key), when a sample of them shows the word is common enough.
+        # Otherwise read the matches from the GIN index and keep the latest: walking the key
+        # further would check the words of every clip on the way (70,000 for a name found in
+        # 1.4 % of them).
+        for scan in (DENSE_SCAN // 10, DENSE_SCAN):
+            newest = (
+                select(Coverage.id, self.condition().label("hit"))
+                .where(*conditions)
+                .order_by(Coverage.id.desc())
+                .limit(scan)
+                .subquery()
+            )
+            hits = select(newest.c.id).where(newest.c.hit).order_by(newest.c.id.desc())
+            ids = list(self.session.scalars(hits.limit(limit)))
+            if len(ids) == limit:
+                return ids
+            if len(ids) * DENSE_SCAN < limit * scan:  # too rare to find enough this way
+                break
         found = self.matching(conditions).cte("found").prefix_with("MATERIALIZED")
-        latest = select(found.c.id).order_by(found.c.id.desc()).limit(RANK_WINDOW).subquery()
-        return self.session.scalar(select(func.min(latest.c.id))) or 0
+        latest = select(found.c.id).order_by(found.c.id.desc()).limit(limit)
+        return list(self.session.scalars(latest))
 
-    def ranked(self, conditions: list, total: int, latest: list[int] | None = None):
+    def ranked(self, conditions: list, latest: list[int]):
         """The matching ids by relevance, best first, and the window ranked (None: all).
 
-        With more than :data:`RANK_WINDOW` matches, only the most recently collected ones are
-        ranked (ids grow as clips are collected): the others are left out of the list, and the
-        window's size is returned so the page can say so. Sorting by date lists them all.
+        ``latest`` are the latest matches, newest first, more than :data:`RANK_WINDOW` of them
+        when there are: then only the most recently collected ones are ranked, the others are
+        left out of the list, and the window's size is returned so the page can say so.
+        Sorting by date lists them all.
         """
-        window, lowest = None, 0
-        if total > RANK_WINDOW:
-            lowest = self._latest_window(conditions, latest)
-            window = RANK_WINDOW
-        if self.sqlite:  # bm25 ranks the matches from the window's first id: lower is better
-            query, matches = self._joined(conditions, lowest, ranked=True)
+        window = RANK_WINDOW if len(latest) > RANK_WINDOW else None
+        ids = latest[:RANK_WINDOW]
+        if self.sqlite:  # bm25 ranks the matches from the window's oldest: lower is better
+            query, matches = self._joined(conditions, ids[-1], ranked=True)
             return window, query.order_by(matches.c.score.asc(), Coverage.id.desc())
-        query = select(Coverage.id).where(*conditions, self.condition(), Coverage.id >= lowest)
-        rank = func.ts_rank(_tsvector(), self.tsquery)
+        rank = func.ts_rank(_tsvector(), self.tsquery)  # read for these clips only
+        window_ids = bindparam("window_ids", ids, type_=ARRAY(Integer))  # one value, not 1,000
+        query = select(Coverage.id).where(Coverage.id == any_(window_ids))
         return window, query.order_by(rank.desc(), Coverage.id.desc())
 
 

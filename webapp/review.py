@@ -40,7 +40,7 @@ from models.review import (
 )
 
 from .auth import local_path, permission_required
-from .fields import OPTION, SELECTED_OPTION
+from .fields import option
 from .formatting import MEDIUM_LABELS, _label
 from .session import db, valuation_rules
 
@@ -106,8 +106,7 @@ class CardOptions:
         key = ("medium", value)
         if key not in self._drawn:
             self._drawn[key] = Markup("").join(
-                (SELECTED_OPTION if v == value else OPTION).format(v, _label(label))
-                for v, label in MEDIUM_LABELS.items()
+                option(v, _label(label), v == value) for v, label in MEDIUM_LABELS.items()
             )
         return self._drawn[key]
 
@@ -116,7 +115,7 @@ class CardOptions:
         key = ("campaigns", frozenset(linked_ids))
         if key not in self._drawn:
             self._drawn[key] = Markup("").join(
-                OPTION.format(c.id, c.name) for c in self.campaigns if c.id not in linked_ids
+                option(c.id, c.name) for c in self.campaigns if c.id not in linked_ids
             )
         return self._drawn[key]
 
