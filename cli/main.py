@@ -11,6 +11,7 @@ import click
 from models.logs import configure_logging
 from models.valuation import ValuationRules
 
+from .backup import backup_command, restore_command
 from .common import clear_errors, echo_json, prepare, settings_from_env
 from .imports import import_command
 from .mail import digest_command
@@ -35,6 +36,8 @@ for command in (
     registry_command,
     digest_command,
     pressbook_command,
+    backup_command,
+    restore_command,
 ):
     main.add_command(command)
 
