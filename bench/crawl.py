@@ -167,6 +167,7 @@ def prepared(tmp: str, feed_urls: list[str]) -> Settings:
         log_level="WARNING",
         seed_example=False,
         admin_password="benchmark-password",
+        allowed_networks="127.0.0.0/8",  # the benchmark's sites are on loopback
     )
     _engine, sessions = open_database(settings)
     with sessions.begin() as session:

@@ -73,6 +73,13 @@ def demo_settings(settings: Settings) -> Settings:
     return replace(settings, database_url=f"sqlite:///{database}", seed_example=True)
 
 
+def allow_site(settings: Settings, site: SiteServer) -> Settings:
+    """Let the demo's crawl (and interface) reach the sample site, served on loopback."""
+    host = site.httpd.server_address[0]
+    allowed = [n.strip() for n in settings.allowed_networks.split(",") if n.strip()]
+    return replace(settings, allowed_networks=", ".join([*allowed, f"{host}/32"]))
+
+
 def add_demo_sources(session: Session, site: SiteServer) -> list[int]:
     """Add the sample site's outlets and sources; return the source ids."""
     ids = []
@@ -96,6 +103,7 @@ def start_demo(settings: Settings, port: int = 0) -> DemoSetup:
 
     settings = demo_settings(settings)
     site = SiteServer(SITE, port=port).start()
+    settings = allow_site(settings, site)
     engine, sessions = open_database(settings)
     # The real default sources stay configured, paused: the demo runs offline.
     done = bootstrap_database(

@@ -6,6 +6,8 @@ from scrapy import exceptions as scrapy_errors
 from scrapy.exceptions import IgnoreRequest
 from twisted.internet import error as net
 
+from .netguard import AddressRefused
+
 # Scrapy ≥ 2.13 wraps network errors in its own download exceptions; older ones raise Twisted's.
 _REASONS = [
     (("CannotResolveHostError",), (net.DNSLookupError,), "the host name does not resolve"),
@@ -28,6 +30,8 @@ REASONS = [
 def describe_failure(failure) -> str:
     """Turn a Twisted failure from a download into one short sentence."""
     exc = failure.value
+    if isinstance(exc, AddressRefused):  # the address guard's own sentence, as it is
+        return str(exc).rstrip(".")
     if isinstance(exc, IgnoreRequest):
         text = str(exc) or "request ignored"
         if "robots.txt" in text:

@@ -64,6 +64,7 @@ def scrapy_settings(settings: Settings, sessions, run_id: str | None = None) -> 
         {
             "USER_AGENT": settings.user_agent,
             "ROBOTSTXT_OBEY": settings.obey_robots,
+            "RETOMBEES_ALLOWED_NETWORKS": settings.allowed_networks,
             "DOWNLOAD_TIMEOUT": settings.download_timeout,
             "DOWNLOAD_MAXSIZE": settings.max_page_bytes,
             "CONCURRENT_REQUESTS_PER_DOMAIN": settings.concurrency_per_domain,

@@ -24,8 +24,12 @@ TELNETCONSOLE_ENABLED = False
 REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# Scrapy's caching resolver, refusing forbidden addresses at connection time too.
+TWISTED_DNS_RESOLVER = "crawler.netguard.GuardedResolver"
 
 DOWNLOADER_MIDDLEWARES = {
+    # First of all: no request (robots.txt included, redirect hops too) for a forbidden address.
+    "crawler.netguard.AddressGuardMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.SharedRobotsTxtMiddleware": 100,
     # Sees responses before RedirectMiddleware (600) follows them.

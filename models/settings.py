@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from .netguard import parse_networks
+
 PREFIX = "RETOMBEES_"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -72,6 +74,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("language", "fr", "Default interface language (fr or en)."),
     Setting("contact_url", "https://example.org/retombees", "Contact address sent in User-Agent."),
     Setting("obey_robots", "true", "Obey robots.txt when crawling.", bool),
+    Setting(
+        "allowed_networks",
+        "",
+        "Comma-separated address ranges (CIDR) that sources may reach although private or "
+        "local, e.g. 10.0.0.0/8.",
+    ),
     Setting("download_timeout", "30", "Seconds before a page or feed download is abandoned.", int),
     Setting("max_page_bytes", "10000000", "Largest page or feed downloaded, in bytes.", int),
     Setting("crawl_timeout", "1800", "Seconds before a whole crawl process is stopped.", int),
@@ -167,6 +175,7 @@ class Settings:
     language: str
     contact_url: str
     obey_robots: bool
+    allowed_networks: str
     download_timeout: int
     max_page_bytes: int
     crawl_timeout: int
@@ -229,6 +238,10 @@ class Settings:
             raise SettingsError(f"{PREFIX}DIGEST_HOUR must be H:MM, not {values['digest_hour']!r}.")
         if values["weekly_summary_day"] not in WEEKDAYS:
             raise SettingsError(f"{PREFIX}WEEKLY_SUMMARY_DAY must be one of {', '.join(WEEKDAYS)}.")
+        try:
+            parse_networks(values["allowed_networks"])
+        except ValueError as exc:
+            raise SettingsError(str(exc)) from None
         if values["language"] not in ("fr", "en"):
             raise SettingsError(f"{PREFIX}LANGUAGE must be fr or en, not {values['language']!r}.")
         return cls(**values)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from .base import SourceKind
 from .http import describe_status
+from .netguard import BlockedAddress, check_url
 from .outlet import Outlet
 from .registry import outlet_for_url
 from .settings import Settings
@@ -76,11 +77,13 @@ def fetch_for_setup(url: str, settings: Settings) -> Fetched:
     Redirects are followed here, one hop at a time, so that each address reached can be
     checked in one place.
 
-    :raises SetupError: for an address that is not http(s), a network error, a timeout, an
-        HTTP error status, too many redirects or a body larger than ``max_page_bytes``.
+    :raises SetupError: for an address that is not http(s), one the server must not reach
+        (code ``blocked``: loopback, private… outside ``allowed_networks``), a network error,
+        a timeout, an HTTP error status, too many redirects or a body larger than
+        ``max_page_bytes``.
     """
     url = url.strip()
-    _check_address(url)
+    _check_address(url, settings)
     deadline = time.monotonic() + settings.download_timeout
     http = urllib3.PoolManager(
         headers={"User-Agent": settings.user_agent, "Accept": ACCEPT},
@@ -95,16 +98,26 @@ def fetch_for_setup(url: str, settings: Settings) -> Fetched:
                 return _read(response, url, settings.max_page_bytes, deadline)
             response.release_conn()
             url = urljoin(url, location)
-            _check_address(url)
+            _check_address(url, settings)
         raise SetupError("redirects", "redirect loop or too many redirects")
     finally:
         http.clear()
 
 
-def _check_address(url: str) -> None:
-    parts = urlsplit(url)
+def _check_address(url: str, settings: Settings | None = None) -> None:
+    """Refuse an address that is not http(s) and, given ``settings``, one whose host is
+    the server itself or its private network (see :mod:`models.netguard`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise SetupError("address", f"Not a web address: {url}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         raise SetupError("address", f"Not a web address: {url}")
+    if settings is not None:
+        try:
+            check_url(url, settings.allowed_networks)
+        except BlockedAddress as exc:
+            raise SetupError("blocked", exc.reason) from exc
 
 
 def _request(http: urllib3.PoolManager, url: str):
@@ -341,16 +354,21 @@ class NewSource:
 
 
 def add_sources(
-    session: Session, chosen: list[NewSource], outlet: Outlet | None, interval_minutes: int = 60
+    session: Session,
+    chosen: list[NewSource],
+    outlet: Outlet | None,
+    interval_minutes: int = 60,
+    settings: Settings | None = None,
 ) -> list[Source]:
     """Add the chosen sources (enabled, never fetched yet); the caller commits.
 
     :raises DuplicateSourceError: for an address that is already a source (nothing is added).
-    :raises SetupError: for an address that is not http(s).
+    :raises SetupError: for an address that is not http(s), or (given ``settings``) one the
+        server must not reach.
     """
     urls = set()
     for item in chosen:
-        _check_address(item.url.strip())
+        _check_address(item.url.strip(), settings)
         existing = source_by_url(session, item.url.strip())
         if existing is not None:
             raise DuplicateSourceError(existing)

@@ -32,6 +32,7 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
         "seed_example": False,
         "log_level": "WARNING",
         "admin_password": PASSWORD,
+        "allowed_networks": "127.0.0.0/8",  # the fixture servers are on loopback
     }
     values.update(overrides)
     return Settings.from_env(environ={}, **values)

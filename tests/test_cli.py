@@ -26,6 +26,7 @@ def env(tmp_path):
         "RETOMBEES_DATABASE_URL": "",
         "RETOMBEES_ADMIN_PASSWORD": "",
         "RETOMBEES_LOG_LEVEL": "WARNING",
+        "RETOMBEES_ALLOWED_NETWORKS": "127.0.0.0/8",  # the fixture server is on loopback
     }
 
 

@@ -69,7 +69,34 @@ _PATTERNS = [
     (r"consent wall", _l("consent wall")),
     (r"login page", _l("login page")),
     (r"redirect loop or too many redirects", _l("redirect loop or too many redirects")),
+    (
+        r"(?P<host>\S+) resolves to (?P<address>\S+), an? (?P<address_kind>.+?) address; "
+        r"an administrator can allow it with RETOMBEES_ALLOWED_NETWORKS\.?",
+        _l(
+            "%(host)s resolves to %(address)s, %(address_kind)s; an administrator can allow it "
+            "with RETOMBEES_ALLOWED_NETWORKS."
+        ),
+    ),
+    (
+        r"(?P<address>\S+) is an? (?P<address_kind>.+?) address; "
+        r"an administrator can allow it with RETOMBEES_ALLOWED_NETWORKS\.?",
+        _l(
+            "%(address)s is %(address_kind)s; an administrator can allow it with "
+            "RETOMBEES_ALLOWED_NETWORKS."
+        ),
+    ),
 ]
+# The kinds of address the crawler and the interface refuse (``models.netguard``).
+ADDRESS_KINDS = {
+    "loopback": _l("a loopback address"),
+    "private": _l("a private address"),
+    "link-local": _l("a link-local address"),
+    "cloud metadata": _l("a cloud metadata address"),
+    "shared (carrier-grade NAT)": _l("a shared (carrier-grade NAT) address"),
+    "unspecified": _l("an unspecified address"),
+    "multicast": _l("a multicast address"),
+    "reserved": _l("a reserved address"),
+}
 _COMPILED = [(re.compile(f"^{pattern}$"), message) for pattern, message in _PATTERNS]
 HTTP_LABELS = {
     "login required": _l("login required"),
@@ -101,6 +128,9 @@ def translate_reason(text: str | None) -> str:
             values["reason"] = translate_reason(values["reason"])
         if "medium" in values:
             values["medium"] = str(MEDIUM_LABELS.get(values["medium"], values["medium"]))
+        if "address_kind" in values:
+            kind = values["address_kind"]
+            values["address_kind"] = str(ADDRESS_KINDS.get(kind, f"{kind} address"))
         if "kind" in values:
             values["kind"] = str(KIND_LABELS.get(values["kind"], values["kind"]))
         result = str(message) % values if values else str(message)

@@ -320,7 +320,7 @@ def add():
         )
         return _candidates_page(posted, outlet_id, message, 400)
     try:
-        added = add_sources(session, chosen, outlet, interval)
+        added = add_sources(session, chosen, outlet, interval, _settings())
         session.commit()
     except DuplicateSourceError as exc:
         session.rollback()
