@@ -20,6 +20,8 @@ import logging
 import os
 import signal
 import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -75,8 +77,21 @@ class Jobs:
         if not ids and not to_fetch:
             return
         log.info("crawling %d due sources and %d clips added by address", len(ids), to_fetch)
-        stats = crawl_in_child(self.settings, ids, sources=bool(ids))
-        log.info("crawl done: %s", stats)
+        processes = self.settings.crawl_processes if self.settings.redis_url and ids else 1
+        if processes <= 1:
+            log.info("crawl done: %s", crawl_in_child(self.settings, ids, sources=bool(ids)))
+            return
+        # Several crawlers join one run: they share its Redis request queue and duplicate
+        # filter, so each page is fetched once, by whichever process takes it.
+        run_id = uuid.uuid4().hex
+        with ThreadPoolExecutor(processes) as pool:
+            runs = [
+                pool.submit(crawl_in_child, self.settings, ids, run_id) for _ in range(processes)
+            ]
+            for number, run in enumerate(runs, 1):
+                log.info(
+                    "crawl %s, process %d of %d done: %s", run_id, number, processes, run.result()
+                )
 
     def process(self) -> None:
         """Analyse pending coverage (the spaCy pipeline stays loaded between runs)."""

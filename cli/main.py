@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import threading
 
 import click
 
@@ -112,22 +114,33 @@ def crawl(source_ids: tuple[int, ...], run_id: str | None) -> None:
 @main.command()
 @click.option("--batch", type=int, default=None, help="Clips per batch (default from settings).")
 @click.option("--max-batches", type=int, default=None, help="Stop after this many batches.")
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Keep running: analyse clips as they arrive, waiting RETOMBEES_PROCESS_INTERVAL "
+    "seconds when none is pending; stop cleanly on SIGTERM or Ctrl-C.",
+)
 @clear_errors
-def process(batch: int | None, max_batches: int | None) -> None:
+def process(batch: int | None, max_batches: int | None, watch: bool) -> None:
     """Analyse pending coverage and move it to the review inbox."""
-    from nlp.job import process_pending
+    from nlp.job import process_pending, watch_pending
     from nlp.pipeline import load_pipeline
 
     settings = settings_from_env()
     configure_logging(settings.log_level)
     sessions = prepare(settings)
-    stats = process_pending(
-        sessions,
-        load_pipeline(),
-        batch or settings.process_batch,
-        max_batches,
-        ValuationRules.from_settings(settings),
-    )
+    rules = ValuationRules.from_settings(settings)
+    if watch:
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        click.echo(f"Analysing clips as they arrive (pid {os.getpid()}); SIGTERM stops.")
+        batch_size, interval = batch or settings.process_batch, settings.process_interval
+        stats = watch_pending(sessions, load_pipeline(), stop, batch_size, interval, rules)
+    else:
+        stats = process_pending(
+            sessions, load_pipeline(), batch or settings.process_batch, max_batches, rules
+        )
     echo_json(stats.as_json())
 
 

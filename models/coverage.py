@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Text,
     and_,
+    case,
     func,
     or_,
     select,
@@ -230,10 +231,11 @@ def _claim(session: Session, claimable, limit: int, values: dict) -> list[int]:
         .order_by(Coverage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
+        .cte("candidates")  # chosen once: as ``IN (subquery)`` PostgreSQL may run it per row
     )
     statement = (
         update(Coverage)
-        .where(Coverage.id.in_(candidates), claimable)
+        .where(Coverage.id == candidates.c.id, claimable)
         .values(**values)
         .returning(Coverage.id)
         .execution_options(synchronize_session=False)
@@ -267,6 +269,25 @@ def claim_stale(
         or_(Coverage.claim_token.is_(None), Coverage.claimed_at < now - stale_after),
     )
     return _claim(session, claimable, limit, {"claim_token": token, "claimed_at": now})
+
+
+def release_claims(session: Session, token: str) -> int:
+    """Give back the clips the worker ``token`` claimed and did not write (a batch cut short
+    by a lost database connection): awaiting analysis again, or their analysis kept."""
+    statement = (
+        update(Coverage)
+        .where(Coverage.claim_token == token)
+        .values(
+            claim_token=None,
+            claimed_at=None,
+            status=case(
+                (Coverage.status == CoverageStatus.PROCESSING, CoverageStatus.PENDING),
+                else_=Coverage.status,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return session.execute(statement).rowcount
 
 
 def mark_campaign_stale(session: Session, campaign_id: int) -> int:

@@ -83,6 +83,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("download_timeout", "30", "Seconds before a page or feed download is abandoned.", int),
     Setting("max_page_bytes", "10000000", "Largest page or feed downloaded, in bytes.", int),
     Setting("crawl_timeout", "1800", "Seconds before a whole crawl process is stopped.", int),
+    Setting(
+        "crawl_processes",
+        "1",
+        "Crawler processes the scheduler starts for each crawl; more than 1 needs "
+        "RETOMBEES_REDIS_URL (they share its request queue).",
+        int,
+    ),
     Setting("concurrency_per_domain", "2", "Parallel requests to one site while crawling.", int),
     Setting("process_batch", "32", "Coverage rows claimed per NLP batch.", int),
     Setting("process_interval", "60", "Seconds between two NLP batches in the scheduler.", int),
@@ -179,6 +186,7 @@ class Settings:
     download_timeout: int
     max_page_bytes: int
     crawl_timeout: int
+    crawl_processes: int
     concurrency_per_domain: int
     process_batch: int
     process_interval: int

@@ -7,16 +7,18 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from dataclasses import dataclass
 
 from spacy.language import Language
 from sqlalchemy import select
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.orm import selectinload
 
 from models import Campaign, Coverage, CoverageStatus, Medium, Outlet, Tone, utcnow
 from models.campaign import DEFAULT_TERRITORY
-from models.coverage import CoverageCampaign, claim_pending, claim_stale
+from models.coverage import CoverageCampaign, claim_pending, claim_stale, release_claims
 from models.review import REVIEW_REASON
 from models.valuation import ValuationRules, apply_valuation
 
@@ -138,6 +140,48 @@ def process_pending(
         processed, relevant = process_batch(sessions, nlp, batch_size, token, rules)
         if not processed:
             break
+        stats.processed += processed
+        stats.relevant += relevant
+        stats.batches += 1
+        log.info("analysed %d clips (%d relevant)", processed, relevant)
+    return stats
+
+
+def watch_pending(
+    sessions,
+    nlp: Language,
+    stop: threading.Event,
+    batch_size: int = 32,
+    interval: float = 60.0,
+    rules: ValuationRules | None = None,
+) -> ProcessStats:
+    """Analyse clips as they arrive until ``stop`` is set (``retombees process --watch``).
+
+    One batch at a time, so that a stop request waits for one batch at most; when nothing is
+    pending, wait ``interval`` seconds. A database that cannot be reached (restarted, network
+    cut) is logged and tried again after the interval: the worker recovers by itself, and
+    gives back the clips of a batch cut short (their analysis was not written) so that they
+    are analysed, once, by whichever worker claims them next.
+    """
+    token = uuid.uuid4().hex
+    stats = ProcessStats()
+    cut_short = False  # a batch failed: its claims are given back once the database answers
+    while not stop.is_set():
+        try:
+            if cut_short:
+                with sessions.begin() as session:
+                    release_claims(session, token)
+                cut_short = False
+            processed, relevant = process_batch(sessions, nlp, batch_size, token, rules)
+        except (OperationalError, InterfaceError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            log.warning("database unavailable (%s); trying again in %.0f s", reason, interval)
+            cut_short = True
+            stop.wait(interval)
+            continue
+        if not processed:
+            stop.wait(interval)
+            continue
         stats.processed += processed
         stats.relevant += relevant
         stats.batches += 1

@@ -509,3 +509,33 @@ def test_a_failed_press_book_is_kept_and_the_others_are_built(settings, monkeypa
     Jobs(settings).monthly_press_books(now=APRIL_FIRST)
     done = [t.params["campaign"] for t in scheduled_books(sessions) if t.status == "done"]
     assert sorted(done) == ["autre", "dix-ans"]
+
+
+@pytest.mark.parametrize("redis", [True, False])
+def test_several_crawler_processes_join_one_run_when_redis_is_shared(tmp_path, monkeypatch, redis):
+    """With RETOMBEES_CRAWL_PROCESSES=3 and Redis, the due sources are crawled by three
+    processes of one run (they share its request queue); without Redis, by one."""
+    import crawler.runner
+    from tests.conftest import make_settings
+
+    settings = make_settings(
+        tmp_path, crawl_processes=3, redis_url="redis://127.0.0.1:6379/0" if redis else ""
+    )
+    _engine, sessions = open_database(settings)
+    with sessions.begin() as session:
+        session.add_all(
+            Source(name=f"s{i}", kind=SourceKind.FEED, url=f"http://127.0.0.1:9/{i}.xml")
+            for i in range(2)
+        )
+    calls = []
+    monkeypatch.setattr(
+        crawler.runner,
+        "crawl_in_child",
+        lambda settings, ids, run_id=None, sources=True: calls.append((sorted(ids), run_id)),
+    )
+    Jobs(settings).crawl_due()
+    if redis:
+        assert len(calls) == 3 and len({run_id for _ids, run_id in calls}) == 1
+        assert calls[0][1] and all(ids == calls[0][0] and len(ids) == 2 for ids, _ in calls)
+    else:
+        assert len(calls) == 1 and calls[0][1] is None
