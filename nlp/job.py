@@ -36,6 +36,12 @@ class ProcessStats:
     def as_json(self) -> dict:
         return self.__dict__.copy()
 
+    def add_batch(self, processed: int, relevant: int) -> None:
+        self.processed += processed
+        self.relevant += relevant
+        self.batches += 1
+        log.info("analysed %d clips (%d relevant)", processed, relevant)
+
 
 def clip_context(coverage: Coverage) -> dict:
     """What the pipeline needs to know of a clip besides its text."""
@@ -140,10 +146,7 @@ def process_pending(
         processed, relevant = process_batch(sessions, nlp, batch_size, token, rules)
         if not processed:
             break
-        stats.processed += processed
-        stats.relevant += relevant
-        stats.batches += 1
-        log.info("analysed %d clips (%d relevant)", processed, relevant)
+        stats.add_batch(processed, relevant)
     return stats
 
 
@@ -182,8 +185,5 @@ def watch_pending(
         if not processed:
             stop.wait(interval)
             continue
-        stats.processed += processed
-        stats.relevant += relevant
-        stats.batches += 1
-        log.info("analysed %d clips (%d relevant)", processed, relevant)
+        stats.add_batch(processed, relevant)
     return stats
