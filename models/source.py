@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, or_, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import ForeignKey, String, Text, case, func, or_, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, selectinload
 
 from .base import Base, SourceHealth, SourceKind, str_enum, utcnow
 
@@ -114,11 +114,30 @@ def due_sources(session: Session, now: datetime | None = None) -> list[Source]:
     )
 
 
-def sources_by_health(session: Session) -> list[Source]:
-    """Return all sources, failing and blocked first, then by name."""
-    order = {SourceHealth.FAILING: 0, SourceHealth.BLOCKED: 1, SourceHealth.UNKNOWN: 2}
-    sources = list(session.scalars(select(Source).order_by(Source.name)))
-    return sorted(sources, key=lambda s: (not s.enabled, order.get(s.health, 3)))
+SOURCES_PER_PAGE = 100
+
+
+def sources_by_health(
+    session: Session, limit: int | None = None, offset: int = 0, health: str | None = None
+) -> list[Source]:
+    """Sources failing and blocked first, then unknown, then the others, each by name; paused
+    ones last. ``health`` keeps one health (``paused``: the paused sources)."""
+    rank = case(
+        (Source.health == SourceHealth.FAILING, 0),
+        (Source.health == SourceHealth.BLOCKED, 1),
+        (Source.health == SourceHealth.UNKNOWN, 2),
+        else_=3,
+    )
+    query = (
+        select(Source)
+        .options(selectinload(Source.outlet))
+        .order_by(Source.enabled.desc(), rank, Source.name, Source.id)
+    )
+    if health == "paused":
+        query = query.where(Source.enabled.is_(False))
+    elif health:
+        query = query.where(Source.enabled.is_(True), Source.health == SourceHealth(health))
+    return list(session.scalars(query.limit(limit).offset(offset)))
 
 
 def source_by_url(session: Session, url: str) -> Source | None:
@@ -126,13 +145,17 @@ def source_by_url(session: Session, url: str) -> Source | None:
     return session.scalar(select(Source).where(Source.url == url.strip()))
 
 
-def health_summary(sources: list[Source]) -> dict[str, int]:
-    """Count sources per health (paused ones apart), for the summary over the sources table."""
+def health_summary(session: Session) -> dict[str, int]:
+    """Sources per health (paused ones apart) and in all, counted by the database."""
     counts = {health.value: 0 for health in SourceHealth}
     counts["paused"] = 0
-    for source in sources:
-        counts["paused" if not source.enabled else source.health.value] += 1
-    counts["total"] = len(sources)
+    rows = session.execute(
+        select(Source.enabled, Source.health, func.count()).group_by(Source.enabled, Source.health)
+    )
+    for enabled, health, count in rows:
+        key = SourceHealth(health).value if enabled else "paused"
+        counts[key] += count
+    counts["total"] = sum(counts.values())
     return counts
 
 

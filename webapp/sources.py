@@ -24,8 +24,15 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 
 from models import Outlet, Settings, Source, SourceKind, Task
+from models.base import SourceHealth
 from models.outlet import outlets_by_name
-from models.source import health_summary, set_enabled, source_by_url, sources_by_health
+from models.source import (
+    SOURCES_PER_PAGE,
+    health_summary,
+    set_enabled,
+    source_by_url,
+    sources_by_health,
+)
 from models.source_setup import (
     Candidate,
     Discovery,
@@ -63,11 +70,27 @@ def _source(source_id: int) -> Source:
 @bp.get("/")
 @login_required
 def index():
-    sources = sources_by_health(db())
+    """Source health at a glance: failing and blocked first, a page of them at a time."""
+    session = db()
+    summary = health_summary(session)
+    health = request.args.get("health") or None
+    if health not in (None, "paused", *(h.value for h in SourceHealth)):
+        health = None
+    shown = summary[health] if health else summary["total"]
+    pages = max(1, -(-shown // SOURCES_PER_PAGE))
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)
+    sources = sources_by_health(
+        session, SOURCES_PER_PAGE, (page - 1) * SOURCES_PER_PAGE, health=health
+    )
     return render_template(
         "sources/index.html",
         sources=sources,
-        summary=health_summary(sources),
+        summary=summary,
+        health=health,
+        page=page,
+        pages=pages,
+        first=(page - 1) * SOURCES_PER_PAGE + 1,
+        shown=shown,
         can_edit=current_user.can("edit_sources"),
     )
 

@@ -72,6 +72,36 @@ def test_failing_and_blocked_sources_come_first_with_their_reason(app, officer_c
     assert "Paused" in paused_row[: paused_row.index("</tr>")]
 
 
+def test_thousands_of_sources_come_a_page_at_a_time_failing_first(app, officer_client):
+    now = datetime(2026, 11, 25, 8, tzinfo=UTC)
+    with app.extensions["retombees_sessions"].begin() as session:
+        sources = [
+            Source(name=f"Flux {i:03d}", kind=SourceKind.FEED, url=f"https://s{i}.fr/rss")
+            for i in range(230)
+        ]
+        session.add_all(sources)
+        for source in sources[::50]:  # 0, 50, 100, 150, 200: failing
+            source.record_failure(now, error="HTTP 500 (server error)", status=500)
+        for source in sources[1:200:2]:
+            source.record_success(now, status=200, entries=3)
+
+    def names(query: str) -> list[str]:
+        page = officer_client.get(f"/sources/?lang=en&{query}").get_data(as_text=True)
+        return re.findall(r"<strong>(Flux \d{3})</strong>", page)
+
+    first = names("")
+    assert len(first) == 100
+    assert first[:5] == ["Flux 000", "Flux 050", "Flux 100", "Flux 150", "Flux 200"]
+    assert len(names("page=2")) == 100 and len(names("page=3")) == 30
+    assert names("page=99") == names("page=3")  # past the end: the last page
+    page = officer_client.get("/sources/?lang=en").get_data(as_text=True)
+    assert "Sources 1 to 100 of 230" in page and 'rel="next"' in page
+    assert re.search(r'id="count-failing">5<', page) and re.search(r'id="count-ok">100<', page)
+    # the summary filters the list
+    assert names("health=failing") == ["Flux 000", "Flux 050", "Flux 100", "Flux 150", "Flux 200"]
+    assert len(names("health=ok")) == 100 and names("health=nonsense") == first
+
+
 def test_pause_and_resume(app, officer_client):
     with app.extensions["retombees_sessions"].begin() as session:
         session.add(Source(name="Flux", kind=SourceKind.FEED, url="https://a.fr/rss"))
