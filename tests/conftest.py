@@ -104,6 +104,23 @@ def sessions(settings):
 
 
 @pytest.fixture
+def any_sessions(any_settings):
+    """A session factory on SQLite, then on PostgreSQL."""
+    engine, factory = open_database(any_settings)
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on a free local port, keeping what it receives."""
+    from tests.smtp import SmtpServer
+
+    with SmtpServer() as server:
+        yield server
+
+
+@pytest.fixture
 def app(settings):
     from webapp import create_app
 

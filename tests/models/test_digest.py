@@ -23,7 +23,7 @@ from models.mail_render import translations
 from models.mailer import deliver_pending
 from models.reports import campaign_report
 from models.user import create_user
-from tests.smtp import SmtpServer, parts
+from tests.smtp import parts
 
 PARIS = ZoneInfo("Europe/Paris")
 # Thursday 26 November 2026, 8:45 in Paris (UTC+1): after the default digest hour (8:30).
@@ -33,19 +33,6 @@ PASSWORD = "correct horse battery"
 
 def paris(*args) -> datetime:
     return datetime(*args, tzinfo=PARIS).astimezone(UTC)
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def db(any_settings):
-    engine, sessions = open_database(any_settings)
-    yield sessions
-    engine.dispose()
 
 
 def add_user(session, name, role, email, active=True):
@@ -75,9 +62,9 @@ def clip(session, title, outlet, status, *, published=None, processed=None, reac
 
 
 @pytest.fixture
-def newsroom(db):
+def newsroom(any_sessions):
     """Officers and management, and clips around the digest of Thursday 26 November 2026."""
-    with db.begin() as session:
+    with any_sessions.begin() as session:
         lvdn = Outlet(name="La Voix du Nord", medium=Medium.PRESS)
         f3 = Outlet(name="France 3 Hauts-de-France", medium=Medium.TV)
         monde = Outlet(name="Le Monde", medium=Medium.PRESS)
@@ -154,7 +141,7 @@ def newsroom(db):
             CoverageStatus.CONFIRMED,
             published=datetime(2026, 11, 25, 23, 30, tzinfo=UTC),  # 26 Nov 00:30 Paris
         )
-    return db
+    return any_sessions
 
 
 def officer(session, name="claire"):
@@ -192,8 +179,8 @@ def test_digest_lists_new_clips_and_yesterdays_confirmed_coverage(newsroom, any_
         assert "ce matin" not in body
 
 
-def test_no_digest_when_there_is_nothing_to_say(db, any_settings):
-    with db.begin() as session:
+def test_no_digest_when_there_is_nothing_to_say(any_sessions, any_settings):
+    with any_sessions.begin() as session:
         user = add_user(session, "claire", Role.OFFICER, "claire@example.org")
         add_user(session, "direction", Role.MANAGEMENT, "direction@example.org")
         outlet = Outlet(name="La Voix du Nord", medium=Medium.PRESS)
@@ -304,13 +291,13 @@ def test_next_digest_lists_only_what_arrived_since_the_previous_one(newsroom, an
     assert mail.data["awaiting_count"] == 4
 
 
-def test_weekly_summary_figures_are_the_campaign_reports(db, any_settings, smtp):
+def test_weekly_summary_figures_are_the_campaign_reports(any_sessions, any_settings, smtp):
     settings = dataclasses.replace(
         any_settings, weekly_summary_day="mon", **smtp.settings_overrides()
     )
     monday_morning = paris(2026, 11, 30, 9, 0)  # Monday: last week is 23–29 November
     assert previous_week(date(2026, 11, 30)) == (date(2026, 11, 23), date(2026, 11, 29))
-    with db.begin() as session:
+    with any_sessions.begin() as session:
         add_user(session, "direction", Role.MANAGEMENT, "direction@example.org")
         add_user(session, "claire", Role.OFFICER, None)
         lvdn = Outlet(name="La Voix du Nord", medium=Medium.PRESS)
@@ -360,7 +347,7 @@ def test_weekly_summary_figures_are_the_campaign_reports(db, any_settings, smtp)
             reach=5_000,
             ave_eur=100,
         )
-    with db() as session:
+    with any_sessions() as session:
         report = campaign_report(session, None, date(2026, 11, 23), date(2026, 11, 29))
         direction = officer(session, "direction")
         mail = compose_weekly_summary(session, direction, monday_morning, settings)
@@ -371,11 +358,11 @@ def test_weekly_summary_figures_are_the_campaign_reports(db, any_settings, smtp)
     assert mail.data["ave_eur"] == report["ave_eur"]
     assert [o["name"] for o in mail.data["outlets"]][0] == "La Voix du Nord"
     assert mail.data["headlines"][0]["title"] == "Dix ans de patrimoine mondial"
-    with db.begin() as session:
+    with any_sessions.begin() as session:
         keys = queue_due_digests(session, settings, monday_morning)
         assert keys == [f"weekly:{direction.id}:2026-W48"]
         assert queue_due_digests(session, settings, monday_morning + timedelta(hours=1)) == []
-    with db() as session:
+    with any_sessions() as session:
         assert deliver_pending(session, settings, monday_morning).sent == 1
     (message,) = smtp.messages
     assert message["To"] == "direction@example.org"
@@ -394,9 +381,9 @@ def test_weekly_summary_figures_are_the_campaign_reports(db, any_settings, smtp)
     assert "Presse" in bodies["text/plain"]
 
 
-def test_weekly_summary_only_on_the_chosen_day(db, any_settings):
+def test_weekly_summary_only_on_the_chosen_day(any_sessions, any_settings):
     settings = dataclasses.replace(any_settings, weekly_summary_day="fri")
-    with db.begin() as session:
+    with any_sessions.begin() as session:
         add_user(session, "direction", Role.MANAGEMENT, "direction@example.org")
         outlet = Outlet(name="Le Monde", medium=Medium.PRESS)
         clip(
@@ -407,7 +394,7 @@ def test_weekly_summary_only_on_the_chosen_day(db, any_settings):
             published=paris(2026, 11, 25, 9, 0),
             reach=10,
         )
-    with db.begin() as session:
+    with any_sessions.begin() as session:
         assert queue_due_digests(session, settings, paris(2026, 12, 3, 9, 0)) == []  # Thursday
         (key,) = queue_due_digests(session, settings, paris(2026, 12, 4, 9, 0))  # Friday
         assert key.endswith(":2026-W48")  # the week summarised: 23–29 November

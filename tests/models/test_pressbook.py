@@ -26,7 +26,6 @@ from models import (
     Tone,
 )
 from models.campaign import campaign_by_slug
-from models.db import open_database
 from models.pressbook import BookOptions, PressBookError, build_press_book
 from models.reports import campaign_report
 from models.snapshots import compress
@@ -226,20 +225,6 @@ def seed_press_book(factory) -> dict[str, int]:
         return {name: c.id for name, c in clips.items()}
 
 
-@pytest.fixture
-def any_sessions(any_settings):
-    engine, factory = open_database(any_settings)
-    yield factory
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions_sqlite(settings):
-    engine, factory = open_database(settings)
-    yield factory
-    engine.dispose()
-
-
 def book_of(session, **options):
     campaign = campaign_by_slug(session, SLUG)
     values = {"campaign_id": campaign.id, "date_from": PERIOD[0], "date_to": PERIOD[1]}
@@ -289,9 +274,9 @@ def test_the_book_holds_the_clips_the_report_counts(any_sessions):
     assert book.period == PERIOD
 
 
-def test_statuses_and_a_period_choose_the_clips(sessions_sqlite):
-    ids = seed_press_book(sessions_sqlite)
-    with sessions_sqlite() as session:
+def test_statuses_and_a_period_choose_the_clips(sessions):
+    ids = seed_press_book(sessions)
+    with sessions() as session:
         everything = book_of(session, status="all")
         rejected = book_of(session, status="rejected")
         march = book_of(session, date_to=date(2025, 3, 31))
@@ -306,9 +291,9 @@ def test_statuses_and_a_period_choose_the_clips(sessions_sqlite):
     assert no_period.period == (date(2025, 3, 12), date(2025, 6, 2))
 
 
-def test_order_makes_the_sections(sessions_sqlite):
-    ids = seed_press_book(sessions_sqlite)
-    with sessions_sqlite() as session:
+def test_order_makes_the_sections(sessions):
+    ids = seed_press_book(sessions)
+    with sessions() as session:
         by_date = book_of(session, order="date")
         by_medium = book_of(session, order="medium")
         by_outlet = book_of(session, order="outlet")
@@ -409,10 +394,10 @@ def test_the_pdf_has_cover_figures_and_every_clip(any_sessions):
     assert len(reader.outline) >= 3
 
 
-def test_the_pdf_reproduces_texts_only_when_asked(sessions_sqlite):
-    ids = seed_press_book(sessions_sqlite)
+def test_the_pdf_reproduces_texts_only_when_asked(sessions):
+    ids = seed_press_book(sessions)
     texts = Texts("en")
-    with sessions_sqlite() as session:
+    with sessions() as session:
         book = book_of(session, full_text=True, order="medium", title="Revue de presse 2025")
         rendered = render(book, "pdf", LOOK, "en")
     text = pdf_text(rendered.data)
@@ -441,14 +426,14 @@ def test_the_docx_says_the_same(any_sessions):
     assert WEB_URL in {r.target_ref for r in document.part.rels.values() if r.is_external}
 
 
-def test_the_logo_and_colours_of_the_organisation(sessions_sqlite, tmp_path):
+def test_the_logo_and_colours_of_the_organisation(sessions, tmp_path):
     from PIL import Image
 
-    seed_press_book(sessions_sqlite)
+    seed_press_book(sessions)
     logo = tmp_path / "logo.png"
     Image.new("RGB", (120, 40), "#c55a11").save(logo)
     look = Look(**{**LOOK.__dict__, "organisation_logo": str(logo), "brand_colour": "#006400"})
-    with sessions_sqlite() as session:
+    with sessions() as session:
         book = book_of(session)
         pdf = render(book, "pdf", look, "fr")
         docx = render(book, "docx", look, "fr")
@@ -463,23 +448,23 @@ def test_the_logo_and_colours_of_the_organisation(sessions_sqlite, tmp_path):
     assert not PdfReader(io.BytesIO(missing.data)).pages[0].images
 
 
-def test_an_empty_selection_still_makes_a_book(sessions_sqlite):
-    seed_press_book(sessions_sqlite)
+def test_an_empty_selection_still_makes_a_book(sessions):
+    seed_press_book(sessions)
     texts = Texts("fr")
-    with sessions_sqlite() as session:
+    with sessions() as session:
         book = book_of(session, date_from=date(2024, 1, 1), date_to=date(2024, 1, 31))
         text = pdf_text(render(book, "pdf", LOOK, "fr").data)
     assert book.entries == []
     assert flat(texts.gettext("No coverage matches these choices.")) in text
 
 
-def test_control_characters_of_a_page_do_not_break_the_files(sessions_sqlite):
-    ids = seed_press_book(sessions_sqlite)
-    with sessions_sqlite.begin() as session:
+def test_control_characters_of_a_page_do_not_break_the_files(sessions):
+    ids = seed_press_book(sessions)
+    with sessions.begin() as session:
         clip = session.get(Coverage, ids["radio"])
         clip.title, clip.author = "Une balade\x0bsur les\x01 terrils", "Claire\x0cPetit"
         clip.quotes = [{"text": "Un verbatim\x00 bruité", "speaker": "Jean\x1f Martin"}]
-    with sessions_sqlite() as session:
+    with sessions() as session:
         book = book_of(session)
         texts = [
             pdf_text(render(book, "pdf", LOOK).data),

@@ -16,23 +16,8 @@ from models import (
     Tone,
 )
 from models import search as search_module
-from models.db import open_database
 from models.search import CoverageFilters, SearchError, search_coverage
 from models.search_words import fts5_query, word_forms
-
-
-@pytest.fixture
-def any_sessions(any_settings):
-    engine, factory = open_database(any_settings)
-    yield factory
-    engine.dispose()
-
-
-@pytest.fixture
-def sessions_sqlite(settings):
-    engine, factory = open_database(settings)
-    yield factory
-    engine.dispose()
 
 
 def seed(factory) -> dict[str, int]:
@@ -241,11 +226,11 @@ def test_relevance_window_from_the_counted_matches(any_sessions, monkeypatch):
     assert set(found(any_sessions, ids, q="énergie", sort="relevance")) == latest
 
 
-def test_the_list_leaves_the_text_in_the_database(sessions_sqlite):
+def test_the_list_leaves_the_text_in_the_database(sessions):
     from sqlalchemy import inspect
 
-    seed(sessions_sqlite)
-    with sessions_sqlite() as session:
+    seed(sessions)
+    with sessions() as session:
         clip = search_coverage(session, CoverageFilters(q="habitants")).items[0]
         assert "text" in inspect(clip).unloaded and clip.outlet.name == "La Voix du Nord"
 

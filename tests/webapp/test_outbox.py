@@ -13,13 +13,7 @@ from models.digest import queue_mail
 from models.mail_render import RenderedMail
 from models.mailer import deliver_pending
 from tests.conftest import add_user, csrf_token, login, make_settings
-from tests.smtp import SmtpServer, parts
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
+from tests.smtp import parts
 
 
 @pytest.fixture
