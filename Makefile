@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per CPU; PYTEST_WORKERS=0 runs the suite in one process.
 PYTEST_WORKERS ?= auto
 
-.PHONY: install system-deps run demo test lint format translations clean
+.PHONY: install system-deps run demo test lint audit format translations clean
 
 install: system-deps $(STAMP) $(CATALOGUES)
 
@@ -53,6 +53,10 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Known vulnerabilities of the installed packages (pip-audit; needs PyPI's JSON API).
+audit: install
+	.ci/audit
 
 format: install
 	$(BIN)/ruff format .
