@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
+from markupsafe import Markup
 
 from models import CoverageStatus
 from models.campaign import Campaign, campaign_by_slug, campaigns_by_name
@@ -213,11 +214,34 @@ def index():
     }
     if filters.errors:
         return render_template("dashboard/index.html", **context), 400
+    return render_template("dashboard/index.html", **context, figures_html=figures_html(filters))
+
+
+def figures_html(filters: Filters) -> Markup:
+    """The page's figures (key figures, tables, charts, download links) as HTML, rendered once
+    per data version, filters, valuation rules and language: a view of the dashboard that
+    someone has seen since the last write costs a cache read, not a render."""
+    rules = valuation_rules()
+    campaign_id = filters.campaign.id if filters.campaign else None
+    arguments = [
+        campaign_id,
+        filters.date_from,
+        filters.date_to,
+        filters.status,
+        rules.as_json(),
+        str(get_locale()),
+        request.script_root,
+    ]
+    html = cached_figures("dashboard-html", arguments, lambda: _render_figures(filters))
+    return Markup(html)
+
+
+def _render_figures(filters: Filters) -> str:
     data = figures(filters)
     tables = build_tables(data)
     return render_template(
-        "dashboard/index.html",
-        **context,
+        "dashboard/_figures.html",
+        args=filters.args(),
         report=data["report"],
         previous_period=_period(*data["previous_period"]),
         tables=tables,

@@ -376,6 +376,29 @@ def test_figures_follow_a_review_made_in_another_process(app, settings, world, m
     assert report_2022(settings)["total"] == 13
 
 
+def test_cached_figures_are_kept_per_language_and_filters(app, world, management_client):
+    """The rendered figures are reused, but never in another language or for other filters."""
+
+    def page(**params) -> str:
+        response = management_client.get("/dashboard/", query_string={**YEAR, **params})
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    french = page(lang="fr")
+    cache = app.extensions["retombees_figures_cache"]
+    hits = cache.hits
+    assert page() == french  # same filters, same language: the cached figures
+    assert cache.hits == hits + 1
+    english = page(lang="en")
+    assert "Key figures" in english and "Chiffres clés" in french
+    assert "Chiffres clés" not in english
+    assert 'id="figure-total"' in english
+    confirmed_only = Tables(french).ids["figure-total"]
+    all_reviewed = Tables(page(lang="fr", status="all")).ids["figure-total"]
+    assert confirmed_only != all_reviewed
+    assert "status=all" in page(lang="fr", status="all").split('id="management-report"')[1]
+
+
 def test_default_is_the_first_active_umbrella_over_the_current_year(app, world, management_client):
     today = datetime.now(UTC)
     with app.extensions["retombees_sessions"].begin() as session:
