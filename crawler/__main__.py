@@ -26,6 +26,11 @@ def main() -> None:
     except (SettingsError, DatabaseError) as exc:
         sys.exit(f"crawl not started: {exc}")
     print(json.dumps(stats.as_json()) if args.json else stats)
+    if stats.database_errors:
+        sys.exit(
+            f"crawl incomplete: the database could not be reached, {stats.database_errors} "
+            "clips or source records were not stored; the next crawl fetches them again"
+        )
 
 
 if __name__ == "__main__":

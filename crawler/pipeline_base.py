@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 from scrapy.exceptions import NotConfigured
+from sqlalchemy.exc import InterfaceError, OperationalError
+
+
+def database_unreachable(exc: BaseException) -> bool:
+    """Tell whether ``exc`` means the database could not be reached or written (a restart, a
+    dropped connection, a lock), rather than a mistake in what was written."""
+    return isinstance(exc, (OperationalError, InterfaceError)) or bool(
+        getattr(exc, "connection_invalidated", False)
+    )
 
 
 class DatabasePipeline:

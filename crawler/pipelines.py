@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 
+from scrapy import signals
 from scrapy.exceptions import DropItem
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from models import (
     Coverage,
@@ -31,14 +32,33 @@ from models.snapshots import compress
 from models.urls import canonical_url, domain_of
 
 from .items import ArticleItem, SourceFetchItem
-from .pipeline_base import DatabasePipeline
+from .pipeline_base import DatabasePipeline, database_unreachable
 from .syndication import link_story, story_index_for
 
 log = logging.getLogger(__name__)
 
 
 class SourceHealthPipeline(DatabasePipeline):
-    """Record each source fetch on its ``Source`` row (health, validators, backoff)."""
+    """Record each source fetch on its ``Source`` row (health, validators, backoff).
+
+    A source's validators (ETag, Last-Modified) are saved when the crawl ends, and only if
+    none of its clips was lost to an error: otherwise the next crawl would get "304 Not
+    Modified" and never see those clips again. A source whose clips were lost because the
+    database could not be reached is due again at once, and those errors are counted
+    (``retombees/database_errors``): the crawl then reports itself incomplete.
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        pipeline = super().from_crawler(crawler)
+        crawler.signals.connect(pipeline.item_failed, signal=signals.item_error)
+        crawler.signals.connect(pipeline.callback_failed, signal=signals.spider_error)
+        return pipeline
+
+    def open_spider(self, spider=None):
+        self.validators: dict[int, tuple[str | None, str | None]] = {}
+        self.incomplete: set[int] = set()  # sources with a clip or a record lost to an error
+        self.unreachable: set[int] = set()  # … lost because the database could not be reached
 
     def process_item(self, item, spider=None):
         if not isinstance(item, SourceFetchItem):
@@ -54,10 +74,10 @@ class SourceHealthPipeline(DatabasePipeline):
                     status=item.status,
                     entries=item.entries,
                     warning=item.warning,
-                    etag=item.etag,
-                    last_modified=item.last_modified,
                     not_modified=item.not_modified,
                 )
+                if not item.not_modified and (item.etag or item.last_modified):
+                    self.validators[item.source_id] = (item.etag, item.last_modified)
             else:
                 self.count("failing_sources")
                 source.record_failure(
@@ -67,6 +87,47 @@ class SourceHealthPipeline(DatabasePipeline):
                     blocked=item.blocked,
                 )
         return item
+
+    def item_failed(self, item, response, spider, failure):
+        """A pipeline failed on ``item`` (not a ``DropItem``): it is lost for this crawl."""
+        self.lost(getattr(item, "source_id", None), failure.value)
+
+    def callback_failed(self, failure, response, spider):
+        """A spider callback failed: the entries it had not yet followed are lost."""
+        request = getattr(response, "request", None)
+        kwargs = request.cb_kwargs if request is not None else {}
+        source = kwargs.get("source") or kwargs.get("item")
+        self.lost(getattr(source, "id", None) or getattr(source, "source_id", None), failure.value)
+
+    def lost(self, source_id: int | None, exc: BaseException) -> None:
+        sources = {source_id} - {None}
+        self.incomplete |= sources
+        if database_unreachable(exc):
+            self.unreachable |= sources
+            self.count("database_errors")
+
+    def close_spider(self, spider=None):
+        keep = [
+            {"id": source_id, "etag": etag, "last_modified": last_modified}
+            for source_id, (etag, last_modified) in self.validators.items()
+            if source_id not in self.incomplete
+        ]
+        if not keep and not self.unreachable:
+            return
+        try:
+            with self.sessions.begin() as session:
+                if keep:
+                    session.execute(update(Source), keep)
+                if self.unreachable:
+                    session.execute(
+                        update(Source)
+                        .where(Source.id.in_(self.unreachable))
+                        .values(next_attempt_at=utcnow())
+                    )
+        except SQLAlchemyError as exc:  # the next crawl reads these sources in full: no loss
+            log.warning("source validators not saved: %s", exc)
+            if database_unreachable(exc):
+                self.count("database_errors")
 
 
 class NormalisePipeline:

@@ -32,6 +32,7 @@ class CrawlStats:
     stored: int = 0  # new clips stored as pending
     dropped: int = 0  # entries not stored: no campaign matched, already stored…
     elapsed_s: float = 0.0  # from the spiders' opening to their closing, start-up excluded
+    database_errors: int = 0  # clips or records not stored: the database could not be reached
 
     def as_json(self) -> dict:
         return self.__dict__.copy()
@@ -124,6 +125,7 @@ def run_crawl(
         total.failing_sources += stats.get("retombees/failing_sources", 0)
         total.stored += stats.get("retombees/stored", 0) + stats.get("retombees/completed", 0)
         total.dropped += stats.get("item_dropped_count", 0)
+        total.database_errors += stats.get("retombees/database_errors", 0)
         total.elapsed_s = max(total.elapsed_s, float(stats.get("elapsed_time_seconds", 0.0)))
     return total
 
@@ -136,7 +138,8 @@ def crawl_in_child(
 ) -> CrawlStats:
     """Run one crawl in a child process and return its statistics.
 
-    :raises RuntimeError: when the child fails or runs past ``crawl_timeout`` (plus a margin).
+    :raises RuntimeError: when the child fails, runs past ``crawl_timeout`` (plus a margin) or
+        could not store everything because the database went away.
     """
     args = [sys.executable, "-m", "crawler", "--json"]
     for source_id in source_ids or []:

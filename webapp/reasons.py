@@ -16,6 +16,8 @@ _PATTERNS = [
     (r"the host name does not resolve", _l("the host name does not resolve")),
     (r"connection refused", _l("connection refused")),
     (r"no answer in time", _l("no answer in time")),
+    (r"the download did not finish in time", _l("the download did not finish in time")),
+    (r"the answer is not valid HTTP", _l("the answer is not valid HTTP")),
     (r"the connection was cut", _l("the connection was cut")),
     (r"cannot connect", _l("cannot connect")),
     (r"forbidden by robots\.txt", _l("forbidden by robots.txt")),
