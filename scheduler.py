@@ -40,6 +40,7 @@ from models.db import DatabaseError, open_database
 from models.job_run import (
     HEARTBEAT_SECONDS,
     JOB_STORE_TABLE,
+    interrupted_runs,
     record_end,
     record_missed,
     record_start,
@@ -355,7 +356,9 @@ class Scheduler:
             self.aps.add_listener(self._on_missed, EVENT_JOB_MISSED)
             _running = self
             self.aps.start(paused=True)
-            self._sync_jobs(datetime.now(UTC))
+            with self.jobs.sessions() as session:
+                interrupted = interrupted_runs(session)
+            self._sync_jobs(datetime.now(UTC), interrupted)
             self.aps.add_job(
                 self.heartbeat,
                 "interval",
@@ -375,9 +378,13 @@ class Scheduler:
             self._release()
             raise
 
-    def _sync_jobs(self, now: datetime) -> None:
+    def _sync_jobs(self, now: datetime, interrupted: set[str] = frozenset()) -> None:
         """Add the jobs missing from the store, update the others without losing their next
-        run time (a run missed while stopped must still happen), drop jobs no longer defined."""
+        run time (a run missed while stopped must still happen), drop jobs no longer defined.
+
+        A job in ``interrupted`` (its last run never ended: the scheduler was killed) runs
+        again now, once; its next runs follow from this one.
+        """
         stored = {job.id: job for job in self.aps.get_jobs(jobstore="default")}
         for definition in self.definitions.values():
             options = {
@@ -410,6 +417,9 @@ class Scheduler:
                     changes["next_run_time"] = soonest
             elif job.next_run_time is None:  # paused by hand: these jobs always run
                 changes["next_run_time"] = soonest
+            if definition.id in interrupted:
+                log.warning("the last run of %r was interrupted: it runs again now", definition.id)
+                changes["next_run_time"] = now
             if changes:
                 self.aps.modify_job(definition.id, jobstore="default", **changes)
         for job_id in stored:

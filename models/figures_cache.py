@@ -80,7 +80,10 @@ def _before_commit(conn) -> None:
 
 
 def _after_rollback(conn) -> None:
-    conn.info.pop(_WRITTEN, None)
+    # A connection lost in the middle of a transaction (database restarted) is rolled back
+    # invalidated: its ``info`` is unreachable (reading it raises) and is cleared on reconnect.
+    if not conn.invalidated:
+        conn.info.pop(_WRITTEN, None)
 
 
 def watch_writes(engine: Engine) -> None:

@@ -90,6 +90,13 @@ def record_missed(session: Session, job_id: str, name: str) -> None:
     _row(session, job_id, name).last_status = "missed"
 
 
+def interrupted_runs(session: Session) -> set[str]:
+    """The jobs whose last run started and never ended: the scheduler running it was killed.
+    Only meaningful to the scheduler holding the lock (no other one can be running them)."""
+    rows = session.scalars(select(JobRun).where(JobRun.job_id != SCHEDULER))
+    return {row.job_id for row in rows if row.running}
+
+
 def scheduler_started(session: Session, now: datetime | None = None) -> None:
     now = now or utcnow()
     row = _row(session, SCHEDULER, "Scheduler")
