@@ -22,6 +22,7 @@ from .figures_cache import DataVersion
 from .history import CoverageEvent
 from .job_run import JobRun
 from .label import Label
+from .login_session import LoginSession
 from .mail import MailMessage, MailStatus
 from .outlet import Outlet, RateCard
 from .press_action import (
@@ -68,6 +69,7 @@ __all__ = [
     "CoverageStatus",
     "KeyMessage",
     "Label",
+    "LoginSession",
     "Medium",
     "Outlet",
     "Prominence",

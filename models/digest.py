@@ -30,6 +30,7 @@ from .metrics import PARIS, Selection
 from .outlet import Outlet
 from .reports import campaign_report
 from .settings import WEEKDAYS
+from .urls import web_link
 from .user import User
 from .valuation import ValuationRules
 
@@ -120,7 +121,7 @@ def _clip_lines(session: Session, where: list, order: list, limit: int, links: d
         {
             "id": row.id,
             "title": (row.title or "").strip(),
-            "url": row.url,
+            "url": web_link(row.url),  # none for an address that is not http(s)
             "medium": row.medium.value if row.medium else None,
             "published_at": row.published_at,
             "reach": row.reach,

@@ -24,6 +24,8 @@ from .outlet import Outlet, RateCard
 from .text import fold, parse_number
 
 REGISTRY_CSV = Path(__file__).with_name("data") / "outlets-fr.csv"
+# Texts a spreadsheet would run as a formula; the export writes them after an apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = tuple(
     "name domain medium scope audience audience_unit audience_year audience_source ad_rate_eur "
@@ -101,7 +103,11 @@ class _Invalid(ValueError):
 
 
 def _cell(row: dict, name: str) -> str:
-    return (row.get(name) or "").strip()
+    """The text of a cell, without the apostrophe the export puts before a formula."""
+    text = (row.get(name) or "").strip()
+    if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+        text = text[1:].strip()
+    return text
 
 
 def _number(row: dict, name: str) -> float | None:

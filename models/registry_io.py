@@ -18,6 +18,7 @@ from .outlet import Outlet, RateCard
 from .registry import (
     COLUMNS,
     EXTRA_COLUMNS,
+    FORMULA_STARTS,
     RegistryEntry,
     new_outlet,
     parse_registry,
@@ -32,9 +33,13 @@ def _text(value) -> str:
         return "true" if value else "false"
     if isinstance(value, float):
         return plain_number(value)
+    if isinstance(value, int):
+        return str(value)  # a negative number is a number, not a formula
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    text = str(value)
+    # Names and sources come from the web and from imports: a spreadsheet must not run them.
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _rows_of(outlet: Outlet) -> list[dict]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -17,6 +18,8 @@ from pathlib import Path
 from .netguard import parse_networks
 
 PREFIX = "RETOMBEES_"
+# The placeholder of deploy/retombees.env.example: a key everyone can read is no secret.
+PLACEHOLDER = "CHANGE-ME"
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -59,6 +62,13 @@ SETTINGS: tuple[Setting, ...] = (
         "false",
         "Send the session cookie over HTTPS only (set true when served behind HTTPS).",
         bool,
+    ),
+    Setting(
+        "trusted_proxies",
+        "0",
+        "Reverse proxies in front of the web server (1 behind nginx): the client's address is "
+        "read from their X-Forwarded-For; 0 ignores that header.",
+        int,
     ),
     Setting(
         "login_rate_limit",
@@ -176,6 +186,7 @@ class Settings:
     port: int
     web_workers: int
     secure_cookies: bool
+    trusted_proxies: int
     login_rate_limit: str
     admin_user: str
     admin_password: str
@@ -250,6 +261,12 @@ class Settings:
             parse_networks(values["allowed_networks"])
         except ValueError as exc:
             raise SettingsError(str(exc)) from None
+        if PLACEHOLDER in values["secret_key"].upper():
+            raise SettingsError(
+                f"{PREFIX}SECRET_KEY is still the example's placeholder: set a long random value "
+                "(python -c 'import secrets; print(secrets.token_hex(32))'), or leave it empty "
+                "for one generated and kept in the instance folder."
+            )
         if values["language"] not in ("fr", "en"):
             raise SettingsError(f"{PREFIX}LANGUAGE must be fr or en, not {values['language']!r}.")
         return cls(**values)
@@ -264,13 +281,26 @@ class Settings:
         return self.instance_path
 
     def resolved_secret_key(self) -> str:
-        """Return the secret key, generating and keeping one in the instance folder if unset."""
+        """Return the secret key, generating and keeping one in the instance folder if unset.
+
+        Web workers starting together on a new instance agree on one key: each writes a
+        candidate to a file of its own (readable by the service's user only, from the start),
+        and only the first is linked into place.
+        """
         if self.secret_key:
             return self.secret_key
         path = self.ensure_instance() / "secret_key"
         if not path.exists():
-            path.write_text(secrets.token_hex(32))
-            path.chmod(0o600)
+            fd, candidate = tempfile.mkstemp(prefix=".secret_key.", dir=path.parent)  # mode 0600
+            try:
+                with os.fdopen(fd, "w") as fh:
+                    fh.write(secrets.token_hex(32))
+                try:
+                    os.link(candidate, path)
+                except FileExistsError:
+                    pass  # another process was first: its key is the key
+            finally:
+                os.unlink(candidate)
         return path.read_text().strip()
 
     def to_env(self) -> dict[str, str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan import normalize_url
 
 # Host prefixes of the mobile and AMP editions of a site, which serve the same articles.
 _EDITION_PREFIXES = ("m.", "mobile.", "amp.")
+_WEB_LINK = re.compile(r"https?://[^\s/?#]", re.IGNORECASE)
 
 
 def canonical_url(url: str) -> str:
@@ -57,3 +59,13 @@ def domain_of(url: str) -> str:
     """Return the host of ``url`` without a leading ``www.``."""
     host = (urlsplit(url).hostname or "").lower()
     return host.removeprefix("www.")
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` when it is an http(s) address, fit to be a link; else None.
+
+    Addresses are canonical http(s) ones when the crawler, the forms or the import store them,
+    but a page, a mail or a press book never turns anything else into a link: a
+    ``javascript:`` or ``data:`` address restored from elsewhere would run script on a click.
+    """
+    return url if url and _WEB_LINK.match(url) else None

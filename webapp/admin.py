@@ -13,6 +13,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from models import Role, Settings, User
+from models.login_session import end_logins_of
 from models.settings import SETTINGS
 from models.user import (
     MIN_PASSWORD_LENGTH,
@@ -25,7 +26,7 @@ from models.user import (
 )
 
 from .account import ROLE_LABELS
-from .auth import permission_required
+from .auth import current_login, permission_required
 from .fields import SelectField
 from .session import db
 
@@ -139,6 +140,7 @@ def deactivate(user_id: int):
     except UserAdminError:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.index"))
+    end_logins_of(db(), user)  # reactivated later, the account's old cookies stay dead
     db().commit()
     flash(_("%(name)s can no longer log in.", name=user.username), "success")
     return redirect(url_for("admin.index"))
@@ -163,6 +165,8 @@ def reset_password(user_id: int):
     except ValueError:
         flash(_("A password needs at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), "error")
         return redirect(url_for("admin.index"))
+    # Whoever held the old password, or a cookie of the account, is logged out everywhere.
+    end_logins_of(db(), user, keep=current_login() if user.id == _me().id else None)
     db().commit()
     flash(_("New password set for %(name)s.", name=user.username), "success")
     return redirect(url_for("admin.index"))

@@ -6,7 +6,9 @@ from datetime import timedelta
 
 from flask import Flask, redirect, url_for
 from flask_limiter import Limiter
+from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from models import Settings
 from models.db import open_database
@@ -63,6 +65,10 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
     )
     if test_config:
         app.config.update(test_config)
+    if settings.trusted_proxies:
+        # Behind a proxy every request comes from the proxy: the client's address, which the
+        # login rate limit counts, is the one the proxies add to X-Forwarded-For.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=0)
     app.extensions["retombees_settings"] = settings
     engine, sessions = open_database(settings)
     app.extensions["retombees_engine"] = engine
@@ -112,9 +118,11 @@ def _limit_logins(app: Flask, settings: Settings) -> None:
         app=app,
         storage_uri=settings.redis_url or "memory://",
         strategy="moving-window",
+        headers_enabled=True,  # Retry-After on the refusal
     )
     app.extensions["retombees_limiter"] = limiter
     login = app.view_functions["auth.login"]
     app.view_functions["auth.login"] = limiter.limit(settings.login_rate_limit, methods=["POST"])(
         login
     )
+    app.register_error_handler(RateLimitExceeded, auth.too_many_attempts)

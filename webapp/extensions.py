@@ -6,10 +6,12 @@ from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
 from models import User
+from models.login_session import user_for_login
 
 from .session import db
 
 LANGUAGES = ("fr", "en")
+LOGIN_KEY = "login"  # the session key of the login's token (models.login_session)
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -21,8 +23,8 @@ login_manager.session_protection = "strong"
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    user = db().get(User, int(user_id))
-    return user if user and user.active else None
+    """The user of this session's login, while that login lasts (not after logging out)."""
+    return user_for_login(db(), int(user_id), session.get(LOGIN_KEY))
 
 
 def select_locale() -> str:

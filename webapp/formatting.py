@@ -16,6 +16,8 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import pass_context
 from markupsafe import Markup
 
+from models.urls import web_link
+
 MEDIUM_LABELS = {
     "press": _l("Press"),
     "tv": _l("TV"),
@@ -208,5 +210,6 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(euros, "euros")
     app.add_template_filter(moment, "datetime")
     app.add_template_filter(number, "number")
+    app.add_template_filter(web_link, "web_link")
     app.add_template_global(MEDIUM_LABELS, "MEDIUM_LABELS")
     app.add_template_global(get_locale, "get_locale")

@@ -20,6 +20,7 @@ from docx.oxml.ns import qn
 from docx.shared import Inches, Mm, Pt, RGBColor
 
 from models.pressbook import PressBook
+from models.urls import web_link
 
 from .pressbook_render import (
     COPY_MENTIONS,
@@ -77,6 +78,15 @@ def _field(paragraph, instruction: str, placeholder: str = "") -> None:
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")
     run._r.append(end)
+
+
+def _link(paragraph, url: str) -> None:
+    """A clip's address: a link when it is a web address, else plain text (never a link that
+    would run script)."""
+    if web_link(url):
+        _hyperlink(paragraph, url)
+    else:
+        _small(paragraph, url, colour=None)
 
 
 def _hyperlink(paragraph, url: str, text: str | None = None) -> None:
@@ -308,7 +318,7 @@ def _entry(document, entry, book: PressBook, look: Look, texts: Texts) -> None:
     if clip.url:
         paragraph = document.add_paragraph()
         _small(paragraph, _("Link:") + " ", bold=True)
-        _hyperlink(paragraph, clip.url)
+        _link(paragraph, clip.url)
     if entry.has_snapshot:
         paragraph = document.add_paragraph()
         _small(paragraph, _("Archived copy:") + " ", bold=True)
@@ -324,7 +334,7 @@ def _entry(document, entry, book: PressBook, look: Look, texts: Texts) -> None:
             _small(line, "– " + ", ".join(parts), colour=None)
             if copy.url:
                 _small(line, " — ")
-                _hyperlink(line, copy.url)
+                _link(line, copy.url)
     if paragraphs:
         paragraph = document.add_paragraph()
         _small(paragraph, _("Full text"), bold=True)

@@ -30,6 +30,7 @@ from markupsafe import Markup
 from models.base import Medium
 from models.catalogue import translations
 from models.pressbook import UNDATED, Entry, PressBook, Section, clip_day
+from models.urls import web_link
 
 from .charts import MEDIUM_COLOURS, Category, Series, stacked_bars
 
@@ -399,6 +400,7 @@ def _environment(lang: str) -> Environment:
         lstrip_blocks=True,
         finalize=_finalize,
     )
+    env.filters["web_link"] = web_link
     env.install_gettext_translations(translations(lang), newstyle=True)
     return env
 
