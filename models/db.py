@@ -98,8 +98,59 @@ def lock_setup(connection) -> None:
         connection.execute(text(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))
 
 
+@contextmanager
+def migration_transaction(engine: Engine):
+    """A connection in one transaction for migrations: all of them are applied, or none.
+
+    PostgreSQL's DDL is transactional as it is. SQLite's needs two things (its documented
+    procedure for altering a table):
+
+    - pysqlite opens no transaction before DDL, so ``BEGIN`` is sent here: otherwise an upgrade
+      failing half-way would leave the tables it had created behind a revision that lacks them,
+      and every later start would fail on them;
+    - Alembic's batch mode rebuilds a table by copying it and dropping the original, and with
+      foreign keys enforced that DROP deletes the rows of other tables referencing it
+      (ON DELETE CASCADE: a clip's campaign links, labels, snapshot) or fails. Foreign keys are
+      off meanwhile (``PRAGMA foreign_keys`` only changes outside a transaction), checked with
+      :func:`check_foreign_keys` before committing, and on again afterwards.
+    """
+    with engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            with connection.begin():
+                yield connection
+            return
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()  # ends SQLAlchemy's autobegun transaction (no SQLite one is open)
+        try:
+            with connection.begin():
+                # IMMEDIATE: the write lock now, waiting for writers (busy_timeout), rather than
+                # failing when a read transaction has to become a write one.
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                yield connection
+        finally:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
+
+
+def check_foreign_keys(connection) -> None:
+    """On SQLite, refuse to commit rows whose foreign key leads nowhere (see
+    :func:`migration_transaction`).
+
+    :raises DatabaseError: naming the first such row's table.
+    """
+    if connection.dialect.name != "sqlite":
+        return
+    problems = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if problems:
+        table, rowid, parent, _index = problems[0]
+        raise DatabaseError(
+            f"The upgrade would leave {len(problems)} rows referring to missing rows (the first: "
+            f"row {rowid} of {table}, to {parent}); the database is left as it was."
+        )
+
+
 def upgrade(engine: Engine) -> None:
-    """Create or upgrade the schema to the latest revision.
+    """Create or upgrade the schema to the latest revision, in one transaction.
 
     :raises DatabaseError: when the database cannot be reached.
     """
@@ -108,7 +159,9 @@ def upgrade(engine: Engine) -> None:
 
     config = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
-        with setup_lock(engine), engine.begin() as connection:
+        if _at_head(engine, config):  # the usual start: no lock taken, no writer waited for
+            return
+        with setup_lock(engine), migration_transaction(engine) as connection:
             lock_setup(connection)
             before = MigrationContext.configure(connection).get_current_revision()
             # The counter may not exist yet while migrating: bump it once at the end instead.
@@ -119,11 +172,21 @@ def upgrade(engine: Engine) -> None:
             finally:
                 connection.info.pop(figures_cache.PAUSED, None)
             if MigrationContext.configure(connection).get_current_revision() != before:
+                check_foreign_keys(connection)
                 figures_cache.bump(connection)
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
         url = engine.url.render_as_string(hide_password=True)
         raise DatabaseError(f"Cannot open the database {url}: {reason}.") from exc
+
+
+def _at_head(engine: Engine, config) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(config).get_heads())
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
 
 
 def current_tables(engine: Engine) -> set[str]:

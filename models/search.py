@@ -1,15 +1,17 @@
 """Searching the stored coverage: full text (SQLite FTS5 or PostgreSQL ``tsvector``) and filters.
 
-The user's words become FTS5 syntax in :mod:`models.search_words`. The full-text index lives
-outside the ORM models (see :mod:`models.fulltext`), so it is reached here with textual SQL and
-bound parameters; the user's words never reach SQL or ``MATCH`` as syntax. Query functions take
-the session first and never commit.
+The user's words become FTS5 syntax or a ``tsquery``, from one parse, in
+:mod:`models.search_words`. The full-text index lives outside the ORM models (see
+:mod:`models.fulltext`), so it is reached here with textual SQL and bound parameters; the user's
+words never reach SQL or ``MATCH`` as syntax. Query functions take the session first and never
+commit.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import reduce
 
 from sqlalchemy import (
     Float,
@@ -32,7 +34,7 @@ from .coverage import Coverage, CoverageCampaign
 from .fulltext import FTS_TABLE, TS_CONFIG, TSVECTOR_COLUMN
 from .metrics import REVIEWED_STATUSES, Selection, ave_value, campaign_family
 from .outlet import Outlet
-from .search_words import SearchError, fts5_query, parse_words
+from .search_words import SearchError, fts5_query, parse_words, tsquery_term
 
 # Must be the configuration of the generated column in models.fulltext.
 # bm25 weights of the FTS5 columns (title, summary, text, author), after the PostgreSQL
@@ -159,7 +161,20 @@ def _fts5_ranked(match: str, lowest_id: int):
 
 
 def _tsquery(q: str):
-    return func.websearch_to_tsquery(literal_column(f"'{TS_CONFIG}'::regconfig"), q)
+    """The user's words as a ``tsquery``, from the parse that gives FTS5's (each term a bound
+    parameter; ``tsquery_and``, ``_or``, ``_not`` are the functions of ``&&``, ``||``, ``!!``).
+
+    :raises SearchError: when there is no word to look for.
+    """
+    config = literal_column(f"'{TS_CONFIG}'::regconfig")
+
+    def term(t):
+        kind, words = tsquery_term(t)
+        query = (func.phraseto_tsquery if kind == "phrase" else func.to_tsquery)(config, words)
+        return func.tsquery_not(query) if t.excluded else query
+
+    groups = [reduce(func.tsquery_and, map(term, group)) for group in parse_words(q)]
+    return reduce(func.tsquery_or, groups)
 
 
 def _tsvector():
@@ -305,7 +320,6 @@ class _FullText:
         if self.sqlite:
             self.match = fts5_query(q)
         else:
-            parse_words(q)  # the same searches are refused on both databases
             self.tsquery = _tsquery(q)
 
     def condition(self):
