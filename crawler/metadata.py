@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html as htmlentities
 import logging
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ VIDEO_TYPES = {"VideoObject", "BroadcastEvent", "TVEpisode", "TVSeries", "Clip"}
 AUDIO_TYPES = {"AudioObject", "PodcastEpisode", "RadioEpisode", "RadioSeries", "PodcastSeries"}
 ARTICLE_TYPES = {"BlogPosting", "LiveBlogPosting", "Report", "SocialMediaPosting", "Review"}
 PAGE_TYPES = {"WebPage", "ItemPage", "AboutPage", "ProfilePage", "CollectionPage"}
+MAX_SECONDS = 2**31  # durations are stored in an integer column
 
 _ISO_DURATION = re.compile(
     r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+)H)?(?:(?P<m>\d+)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
@@ -48,7 +50,8 @@ def parse_duration(value) -> int | None:
     match = _ISO_DURATION.match(text.upper())
     if match and any(match.groupdict().values()):
         parts = {k: float(v) if v else 0.0 for k, v in match.groupdict().items()}
-        return round(parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"])
+        seconds = parts["d"] * 86400 + parts["h"] * 3600 + parts["m"] * 60 + parts["s"]
+        return _seconds(seconds)
     try:
         pieces = [float(p) for p in text.split(":")]
     except ValueError:
@@ -58,7 +61,12 @@ def parse_duration(value) -> int | None:
     seconds = 0.0
     for piece in pieces:
         seconds = seconds * 60 + piece
-    return round(seconds)
+    return _seconds(seconds)
+
+
+def _seconds(seconds: float) -> int | None:
+    """Whole seconds; None for "nan", "inf" or more than a database integer holds."""
+    return round(seconds) if math.isfinite(seconds) and seconds < MAX_SECONDS else None
 
 
 def parse_date(value, default_tz: tzinfo = UTC) -> datetime | None:

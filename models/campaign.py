@@ -63,6 +63,8 @@ class KeyMessage(Base):
 
 
 def campaign_by_slug(session: Session, slug: str) -> Campaign | None:
+    if "\x00" in slug:  # no slug holds one, and PostgreSQL refuses it in a query
+        return None
     return session.scalar(select(Campaign).where(Campaign.slug == slug))
 
 

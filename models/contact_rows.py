@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from charset_normalizer import from_bytes
 
 from .contact import SEGMENTS, LegalBasis, valid_email
+from .import_file import header_line
 from .text import fold
 
 COLUMNS = (
@@ -152,13 +153,23 @@ class ContactRow:
 def decode(data: bytes) -> tuple[str, str]:
     """Return the text of a CSV file and the name of its encoding.
 
+    A stray NUL in a cell is dropped: it means nothing, and PostgreSQL refuses it.
+
     :raises ContactFileError: when the bytes are not text.
     """
+    text, encoding = _decoded(data)
+    return text.replace("\x00", ""), encoding
+
+
+def _decoded(data: bytes) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         return data[len(codecs.BOM_UTF8) :].decode("utf-8", errors="replace"), "UTF-8"
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel "Unicode text"
-        return data.decode("utf-16"), "UTF-16"
-    if data.startswith(b"PK\x03\x04") or b"\x00" in data:
+        try:
+            return data.decode("utf-16"), "UTF-16"
+        except UnicodeDecodeError:  # cut short, or a lone half of a character
+            raise ContactFileError("the file is damaged UTF-16 text") from None
+    if data.startswith(b"PK\x03\x04") or b"\x00" in header_line(data):
         raise ContactFileError("the file is not CSV text (save it from the spreadsheet as CSV)")
     try:
         return data.decode("utf-8"), "UTF-8"

@@ -126,12 +126,27 @@ def read_table(path: Path | str) -> RawTable:
     return _table(path.name, records)
 
 
+def header_line(data: bytes) -> bytes:
+    """The first line that is not blank: it has NUL bytes in binary files and in UTF-16
+    without its byte-order mark, never in the header of a CSV file."""
+    return next((line for line in data.splitlines() if line.strip()), b"")
+
+
 def _decode(name: str, data: bytes) -> str:
+    """The text of a CSV file, without NUL: a stray one in a cell means nothing, and
+    PostgreSQL refuses it (the other rows of the file are not lost for it)."""
+    return _decoded(name, data).replace("\x00", "")
+
+
+def _decoded(name: str, data: bytes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel "Unicode text"
-        return data.decode("utf-16")
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:  # cut short, or a lone half of a character
+            raise ImportFileError(f"{name} is damaged UTF-16 text") from None
     if data.startswith(b"PK\x03\x04"):
         raise ImportFileError(f"{name} is a spreadsheet workbook, not CSV text: name it .xlsx")
-    if b"\x00" in data:
+    if b"\x00" in header_line(data):
         raise ImportFileError(f"{name} is not a text file")
     # French Excel saves CSV in Windows-1252; a strict UTF-8 decoding fails on its accents.
     for encoding in ("utf-8-sig", "cp1252"):

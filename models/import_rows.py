@@ -13,6 +13,8 @@ from .import_file import MEDIA, PARIS, STATUSES, URL_MEDIA, RawRow, RawValue
 from .text import fold, parse_number
 from .urls import canonical_url
 
+MAX_SECONDS = 2**31 - 1  # duration_s is an integer column
+
 # -- Validation -----------------------------------------------------------------------------
 
 
@@ -180,6 +182,8 @@ def _duration(value: RawValue) -> int | None:
         return None
     if seconds <= 0:
         raise _Invalid("duration_s must be a positive number of seconds")
+    if seconds >= MAX_SECONDS:
+        raise _Invalid("duration_s is too large")
     return round(seconds)
 
 

@@ -22,6 +22,7 @@ from models.review import DECISIONS, ClipNotFound, decide
 
 from .api_json import campaign_detail, campaign_item, coverage_detail, coverage_item, outlet_item
 from .openapi import openapi_document
+from .openapi_schemas import FIRST_DAY, LAST_DAY, MAX_ID
 from .session import cached_figures, db, valuation_rules
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -82,11 +83,17 @@ def _date(name: str) -> date | None:
     if not value:
         return None
     try:
-        if len(value) == 10:
-            return date.fromisoformat(value)
+        day = date.fromisoformat(value) if len(value) == 10 else None
     except ValueError:
-        pass
-    abort(400, description=f"{name}: expected a date YYYY-MM-DD, got {value!r}.")
+        day = None
+    # Days far from ours cannot be turned into moments (year 1 in Paris is before year 1 in UTC).
+    if day is None or not FIRST_DAY <= day <= LAST_DAY:
+        abort(
+            400,
+            description=f"{name}: expected a date YYYY-MM-DD from {FIRST_DAY} to {LAST_DAY}, "
+            f"got {value!r}.",
+        )
+    return day
 
 
 def _moment(name: str) -> datetime | None:
@@ -96,9 +103,9 @@ def _moment(name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value)
-    except ValueError:
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):  # OverflowError: a moment at the ends of the calendar
         abort(400, description=f"{name}: expected an ISO 8601 date and time, got {value!r}.")
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _choice(name: str, choices) -> str | None:
@@ -159,7 +166,7 @@ def coverage_list():
         updated_since=_moment("updated_since"),
     )
     limit = _positive_int("limit", DEFAULT_LIMIT, MAX_LIMIT)
-    cursor = _positive_int("cursor", None)
+    cursor = _positive_int("cursor", None, MAX_ID)
     clips, more = coverage_page(db(), filters, limit, cursor)
     following = None
     if more:
@@ -176,19 +183,19 @@ def _detail(coverage_id: int):
     return clip, history(session, coverage_id)
 
 
-@bp.get("/coverage/<int:coverage_id>")
+@bp.get(f"/coverage/<int(max={MAX_ID}):coverage_id>")
 def coverage_show(coverage_id: int):
     """One clip in full."""
     return jsonify(coverage_detail(*_detail(coverage_id)))
 
 
-@bp.post("/coverage/<int:coverage_id>/decision")
+@bp.post(f"/coverage/<int(max={MAX_ID}):coverage_id>/decision")
 def coverage_decision(coverage_id: int):
     """Confirm or reject a clip (the review permission); answer the clip as it now is."""
     _require("review")
     body = request.get_json(silent=True)
     decision = body.get("decision") if isinstance(body, dict) else None
-    if decision not in DECISIONS:
+    if not isinstance(decision, str) or decision not in DECISIONS:
         abort(
             400, description='Send a JSON body {"decision": "confirm"} or {"decision": "reject"}.'
         )

@@ -11,26 +11,44 @@ from functools import cache
 
 from models import CoverageStatus, Medium
 
-from .openapi_schemas import DATE, SCHEMAS, STRING, enum_of, ref
+from .openapi_schemas import FIRST_DAY, LAST_DAY, MAX_ID, SCHEMAS, STRING, enum_of, ref
 
 VERSION = "1.0.0"
 
 
 def _query(name: str, description: str, schema: dict, **extra) -> dict:
-    return {"name": name, "in": "query", "description": description, "schema": schema, **extra}
+    """An optional query parameter; sent empty (``?from=``), it is the same as left out."""
+    return {
+        "name": name,
+        "in": "query",
+        "description": description,
+        "schema": schema,
+        "allowEmptyValue": True,
+        **extra,
+    }
+
+
+# A day from FIRST_DAY to LAST_DAY: JSON Schema has no date range, a pattern bounds the year.
+DAY = {
+    "type": "string",
+    "format": "date",
+    "pattern": r"^(19\d\d|20\d\d|2100)-\d\d-\d\d$",
+    "description": f"From {FIRST_DAY} to {LAST_DAY}.",
+}
+ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 
 
 PARAMETERS = {
     "campaign": _query("campaign", "Campaign slug; its sub-campaigns are included.", STRING),
-    "from": _query("from", "First publication day (Paris time), inclusive.", DATE),
-    "to": _query("to", "Last publication day (Paris time), inclusive.", DATE),
+    "from": _query("from", "First publication day (Paris time), inclusive.", DAY),
+    "to": _query("to", "Last publication day (Paris time), inclusive.", DAY),
     "limit": _query(
         "limit", "Clips per page.", {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}
     ),
     "cursor": _query(
         "cursor",
         "Where a page starts: taken from the previous page's next link.",
-        {"type": "integer", "minimum": 1},
+        ID,
     ),
     "coverage_status": _query("status", "Review status.", enum_of(CoverageStatus)),
     "medium": _query("medium", "Medium.", enum_of(Medium)),
@@ -55,7 +73,7 @@ PARAMETERS = {
         "name": "coverage_id",
         "in": "path",
         "required": True,
-        "schema": {"type": "integer"},
+        "schema": ID,
     },
     "slug": {"name": "slug", "in": "path", "required": True, "schema": STRING},
 }

@@ -5,10 +5,14 @@ They describe what webapp/api_json.py writes; the tests check real answers again
 
 from __future__ import annotations
 
+from datetime import date
+
 from models import CoverageOrigin, CoverageStatus, Medium, RateKind, Scope, Tone
 
 MEDIA = [m.value for m in Medium]
 REF = "#/components/schemas/"
+MAX_ID = 2**31 - 1  # the largest key of a PostgreSQL integer column (SQLite stops at 2**63 - 1)
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)  # publication days a filter may name
 
 
 def ref(name: str) -> dict:
@@ -44,7 +48,6 @@ INTEGER, NUMBER, STRING, BOOLEAN = (
 )
 MOMENT = or_null("string", format="date-time")
 DAY = or_null("string", format="date")
-DATE = {"type": "string", "format": "date"}
 FIGURES = ref("Figures")
 
 SCHEMAS = {
