@@ -9,6 +9,7 @@ from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from models import Settings
 from models.db import open_database
@@ -47,6 +48,15 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
+class RowId(IntegerConverter):
+    """``<int:…>`` in an address: a row id, at most the largest database integer, so that an
+    address with a huge number is a 404 rather than an overflow in the database driver."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(test_config: dict | None = None, settings: Settings | None = None) -> Flask:
     """Build the web application for ``settings`` (default: from the environment)."""
     settings = settings or Settings.from_env()
@@ -77,6 +87,7 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
         make_store(settings.redis_url), namespace=engine.url.render_as_string(hide_password=True)
     )
 
+    app.url_map.converters["int"] = RowId  # before the blueprints' rules are bound
     csrf.init_app(app)
     login_manager.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

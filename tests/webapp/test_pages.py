@@ -97,6 +97,13 @@ def test_unknown_clip_or_decision(app, officer_client):
     token = csrf_token(officer_client, "/review/")
     assert officer_client.post("/review/99/confirm", data={"csrf_token": token}).status_code == 404
     assert officer_client.post("/review/1/publish", data={"csrf_token": token}).status_code == 400
+    # A number past the largest database integer is an unknown clip, not a server error.
+    huge = "99999999999999999999"
+    assert officer_client.get(f"/coverage/{huge}").status_code == 404
+    assert (
+        officer_client.post(f"/review/{huge}/confirm", data={"csrf_token": token}).status_code
+        == 404
+    )
 
 
 def test_sources_page_shows_failing_sources_first_with_reason(app, officer_client):
