@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 TOKEN_PREFIX = "rtb_"
 
 
-def _digest(token: str) -> str:
+def token_digest(token: str) -> str:
+    """What is stored of a secret token (API token, login): its SHA-256, never the token."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -44,7 +45,7 @@ def create_token(session: Session, user: User, name: str) -> tuple[ApiToken, str
     """Create a token for ``user``; return it and its secret (shown once). The caller commits."""
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
-        user=user, name=name.strip() or "API", prefix=secret[:12], token_hash=_digest(secret)
+        user=user, name=name.strip() or "API", prefix=secret[:12], token_hash=token_digest(secret)
     )
     session.add(token)
     return token, secret
@@ -54,7 +55,7 @@ def user_for_token(session: Session, secret: str) -> User | None:
     """The active user a token belongs to, or None for an unknown or revoked token."""
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == _digest(secret)))
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
     if token is None or token.revoked_at is not None or not token.user.active:
         return None
     token.last_used_at = utcnow()

@@ -9,21 +9,17 @@ user's logins, so that every browser holding one is logged out.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, String, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from .api_token import token_digest
 from .base import Base, utcnow
 from .user import User
 
 MAX_AGE = timedelta(days=30)  # a login older than this ends, even in a browser left open
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class LoginSession(Base):
@@ -42,7 +38,7 @@ def start_login(session: Session, user: User) -> str:
     past ``MAX_AGE`` are forgotten meanwhile. The caller commits."""
     session.execute(delete(LoginSession).where(LoginSession.created_at < utcnow() - MAX_AGE))
     token = secrets.token_urlsafe(32)
-    session.add(LoginSession(user=user, token_hash=_digest(token)))
+    session.add(LoginSession(user=user, token_hash=token_digest(token)))
     return token
 
 
@@ -56,7 +52,7 @@ def user_for_login(session: Session, user_id: int, token: str | None) -> User | 
         .where(
             User.id == user_id,
             User.active.is_(True),
-            LoginSession.token_hash == _digest(token),
+            LoginSession.token_hash == token_digest(token),
             LoginSession.created_at >= utcnow() - MAX_AGE,
         )
     )
@@ -65,7 +61,7 @@ def user_for_login(session: Session, user_id: int, token: str | None) -> User | 
 def end_login(session: Session, token: str | None) -> None:
     """End the login of ``token`` (logging out). The caller commits."""
     if token:
-        session.execute(delete(LoginSession).where(LoginSession.token_hash == _digest(token)))
+        session.execute(delete(LoginSession).where(LoginSession.token_hash == token_digest(token)))
 
 
 def end_logins_of(session: Session, user: User, keep: str | None = None) -> None:
@@ -73,5 +69,5 @@ def end_logins_of(session: Session, user: User, keep: str | None = None) -> None
     The caller commits."""
     condition = LoginSession.user_id == user.id
     if keep:
-        condition &= LoginSession.token_hash != _digest(keep)
+        condition &= LoginSession.token_hash != token_digest(keep)
     session.execute(delete(LoginSession).where(condition))
