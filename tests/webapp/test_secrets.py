@@ -174,7 +174,7 @@ def test_the_scan_finds_what_it_looks_for():
         "webapp/app.py": 'SECRET_KEY = "f00dfeedcafe1234"',
         "models/x.py": "smtp_password='hunter22hunter'",
         "deploy/a.env": "RETOMBEES_DATABASE_URL=postgresql://u:s3cr3t-pw@db.internal/r",
-        "docs/a.md": "-----BEGIN RSA PRIVATE KEY-----",
+        "docs/a.md": "-----BEGIN RSA " + "PRIVATE KEY-----",  # split: this file is scanned too
         "tests/a.py": "token = 'rtb_" + "a" * 43 + "'",
     }
     for name, content in planted.items():
