@@ -21,107 +21,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from models import Campaign, Settings, Source, SourceKind  # noqa: E402
-from models.db import open_database  # noqa: E402
-
-WORDS = (
-    "le bassin minier du Nord-Pas-de-Calais inscrit au patrimoine mondial de l'UNESCO accueille "
-    "visiteurs terrils chevalements cités minières Lens Liévin Loos-en-Gohelle Oignies Douai "
-    "habitants mémoire ouvrière rénovation énergétique musée exposition saison culturelle "
-    "randonnée élus association reportage projet territoire histoire charbon fosse puits "
-    "jeunes avenir emploi transition paysage parc agglomération communauté mission"
-).split()
-
-
-def article_page(site: int, n: int, rng: random.Random) -> bytes:
-    words = [rng.choice(WORDS) for _ in range(700)]
-    paragraphs = "".join(
-        f"<p>{' '.join(words[i : i + 70]).capitalize()}.</p>" for i in range(0, 700, 70)
-    )
-    menu = "".join(f'<li><a href="/rubrique/{k}">Rubrique {k}</a></li>' for k in range(300))
-    related = "".join(
-        f'<li><a href="/autre/{k}.html">Un autre titre de la rubrique numéro {k}</a></li>'
-        for k in range(200)
-    )
-    script = "var tracking = " + json.dumps({"k": ["x" * 60] * 900}) + ";"
-    html = f"""<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
-<title>Article {n} du site {site} — bassin minier</title>
-<meta property="og:type" content="article">
-<meta property="article:published_time" content="2026-11-{1 + n % 24:02d}T08:00:00+01:00">
-<script>{script}</script></head><body>
-<header><nav><ul>{menu}</ul></nav><div class="cookie">Nous utilisons des cookies.</div></header>
-<main><article><h1>Article {n} : le bassin minier à l'honneur</h1>
-<p class="byline">Par Jeanne Martin</p>{paragraphs}</article>
-<aside><h2>À lire aussi</h2><ul>{related}</ul></aside></main>
-<footer><p>Mentions légales, conditions générales, politique de confidentialité.</p></footer>
-</body></html>"""
-    return html.encode()
-
-
-def feed(site_base: str, site: int, feed_no: int, articles: list[int]) -> bytes:
-    now = datetime(2026, 11, 25, 8, tzinfo=UTC)
-    items = "".join(
-        f"<item><title>Article {n} du site {site}</title>"
-        f"<link>{site_base}/articles/{n}.html</link><guid>{site_base}/articles/{n}.html</guid>"
-        f"<pubDate>{format_datetime(now - timedelta(hours=n))}</pubDate>"
-        f"<description>Le bassin minier, article {n}.</description></item>"
-        for n in articles
-    )
-    return (
-        f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-        f"<title>Site {site} flux {feed_no}</title>{items}</channel></rss>"
-    ).encode()
-
-
-class Site:
-    """One news site on its own loopback address, serving from memory, with ETags."""
-
-    def __init__(self, index: int, pages: dict[str, bytes]):
-        self.pages = pages
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self):  # noqa: N802
-                body = site.pages.get(self.path)
-                if body is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                etag = f'"{hash(body) & 0xFFFFFFFF:x}"'
-                if self.headers.get("If-None-Match") == etag:
-                    self.send_response(304)
-                    self.send_header("ETag", etag)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                kind = "application/rss+xml" if self.path.endswith(".xml") else "text/html"
-                self.send_response(200)
-                self.send_header("Content-Type", f"{kind}; charset=utf-8")
-                self.send_header("ETag", etag)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args):
-                pass
-
-        self.httpd = ThreadingHTTPServer((f"127.0.0.{index + 2}", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.{index + 2}:{self.httpd.server_address[1]}"
-        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+from bench.loopback import Site, article_page, feed, prepared  # noqa: E402
+from models import Settings  # noqa: E402
 
 
 def build_sites(pages: int, feeds: int, hosts: int) -> tuple[list[Site], list[str]]:
@@ -157,24 +64,6 @@ def crawl(settings: Settings) -> tuple[float, float, int, dict]:
         sys.exit(done.stderr[-3000:])
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return wall, cpu, after.ru_maxrss // 1024, json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def prepared(tmp: str, feed_urls: list[str]) -> Settings:
-    """Settings and a database with one campaign and the given feeds."""
-    settings = Settings.from_env(
-        environ={},
-        instance_path=tmp,
-        log_level="WARNING",
-        seed_example=False,
-        admin_password="benchmark-password",
-        allowed_networks="127.0.0.0/8",  # the benchmark's sites are on loopback
-    )
-    _engine, sessions = open_database(settings)
-    with sessions.begin() as session:
-        session.add(Campaign(slug="bench", name="Bench", query='"bassin minier"'))
-        for url in feed_urls:
-            session.add(Source(name=url, kind=SourceKind.FEED, url=url))
-    return settings
 
 
 def run_once(args) -> dict:

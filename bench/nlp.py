@@ -99,31 +99,36 @@ def per_pipe_ms(nlp, texts: list[str]) -> dict[str, float]:
     return timings
 
 
+def store_clips(sessions, texts: list[str], **fields) -> None:
+    """One campaign with two key messages, and ``texts`` as its clips: pending, unless
+    ``fields`` set other columns."""
+    with sessions.begin() as session:
+        campaign = Campaign(slug="bench", name="Bench", query='"bassin minier"')
+        campaign.key_messages = [
+            KeyMessage(
+                label="Fierté des habitants",
+                phrasings=["les habitants sont fiers de leur territoire"],
+            ),
+            KeyMessage(label="Changement d'image", phrasings=["l'image du bassin minier a changé"]),
+        ]
+        for i, text in enumerate(texts):
+            session.add(
+                Coverage(
+                    url=f"https://bench.example/{i}",
+                    title=f"Article {i}",
+                    text=text,
+                    campaign_links=[CoverageCampaign(campaign=campaign)],
+                    **fields,
+                )
+            )
+
+
 def run_job(nlp, texts: list[str]) -> tuple[float, int]:
     """Seconds of ``process_pending`` over ``texts`` stored as pending clips; relevant count."""
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings.from_env(environ={}, instance_path=tmp, seed_example=False)
         _engine, sessions = open_database(settings)
-        with sessions.begin() as session:
-            campaign = Campaign(slug="bench", name="Bench", query='"bassin minier"')
-            campaign.key_messages = [
-                KeyMessage(
-                    label="Fierté des habitants",
-                    phrasings=["les habitants sont fiers de leur territoire"],
-                ),
-                KeyMessage(
-                    label="Changement d'image", phrasings=["l'image du bassin minier a changé"]
-                ),
-            ]
-            for i, text in enumerate(texts):
-                session.add(
-                    Coverage(
-                        url=f"https://bench.example/{i}",
-                        title=f"Article {i}",
-                        text=text,
-                        campaign_links=[CoverageCampaign(campaign=campaign)],
-                    )
-                )
+        store_clips(sessions, texts)
         start = time.perf_counter()
         stats = process_pending(sessions, nlp, batch_size=32)
         return time.perf_counter() - start, stats.relevant
