@@ -130,6 +130,9 @@ def _limit_logins(app: Flask, settings: Settings) -> None:
         storage_uri=settings.redis_url or "memory://",
         strategy="moving-window",
         headers_enabled=True,  # Retry-After on the refusal
+        # Redis stopped or restarting: count in this process meanwhile rather than refuse
+        # every login with a server error.
+        in_memory_fallback_enabled=True,
     )
     app.extensions["retombees_limiter"] = limiter
     login = app.view_functions["auth.login"]

@@ -154,6 +154,22 @@ def test_without_redis_each_process_counts_alone(tmp_path):
             app.extensions["retombees_engine"].dispose()
 
 
+def test_with_redis_down_logins_go_on_counted_in_memory(tmp_path):
+    """Redis unreachable (stopped, restarting): logging in still works, and attempts are still
+    limited, counted by each process until Redis is back."""
+    app = make_app(tmp_path, redis_url="redis://127.0.0.1:9/0")  # nothing listens on port 9
+    try:
+        add_user(app, "claire", Role.OFFICER)
+        client = client_at(app, "192.0.2.30")
+        assert login(client, "claire").status_code == 302
+        assert logged_in(client) and client.get("/dashboard/").status_code == 200  # no cache
+        for _ in range(3):
+            assert login(client_at(app, "192.0.2.31"), "claire", WRONG).status_code == 200
+        assert login(client_at(app, "192.0.2.31"), "claire").status_code == 429
+    finally:
+        app.extensions["retombees_engine"].dispose()
+
+
 # -- Behind a reverse proxy ------------------------------------------------------------------
 
 
