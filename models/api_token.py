@@ -81,3 +81,11 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken | None
     if token.revoked_at is None:
         token.revoked_at = utcnow()
     return token
+
+
+def revoke_tokens_of(session: Session, user: User) -> None:
+    """Revoke every token of ``user`` (the account is deactivated): reactivated later, the
+    account gets new tokens, and copies of the old ones stay dead. The caller commits."""
+    for token in tokens_of(session, user):
+        if token.revoked_at is None:
+            token.revoked_at = utcnow()

@@ -13,6 +13,7 @@ from wtforms import EmailField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from models import Role, Settings, User
+from models.api_token import revoke_tokens_of
 from models.login_session import end_logins_of
 from models.settings import SETTINGS
 from models.user import (
@@ -140,7 +141,9 @@ def deactivate(user_id: int):
     except UserAdminError:
         flash(_("You cannot deactivate your own account."), "error")
         return redirect(url_for("admin.index"))
-    end_logins_of(db(), user)  # reactivated later, the account's old cookies stay dead
+    # Reactivated later, the account's old cookies and API tokens stay dead.
+    end_logins_of(db(), user)
+    revoke_tokens_of(db(), user)
     db().commit()
     flash(_("%(name)s can no longer log in.", name=user.username), "success")
     return redirect(url_for("admin.index"))

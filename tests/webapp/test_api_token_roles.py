@@ -106,6 +106,8 @@ def test_a_role_changed_by_an_administrator_applies_to_existing_tokens_at_once(
 
     admin_post(admin_client, f"/admin/users/{claire}/deactivate")
     assert client.get("/api/v1/coverage", headers=bearer(secret)).status_code == 401
+    admin_post(admin_client, f"/admin/users/{claire}/reactivate")  # back, but not her old key
+    assert client.get("/api/v1/coverage", headers=bearer(secret)).status_code == 401
 
 
 def test_tokens_are_stored_as_hashes_only(app, client, ids, settings):
