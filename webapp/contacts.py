@@ -8,6 +8,7 @@ preview, and CSV and vCard exports. Every page needs the ``press`` permission.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from pathlib import Path
@@ -26,6 +27,7 @@ from flask import (
 )
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.routing import BuildError
 
 from models.contact import SEGMENTS, Contact, contact_with_outlets
@@ -54,6 +56,33 @@ from .contact_forms import (
 )
 from .exports import to_csv
 from .session import db
+
+# Why a contacts file cannot be imported (``ContactFileError``, English in the model), in the
+# interface's language; a reason not listed is shown as it is.
+_FILE_ERRORS = [
+    (r"the file is damaged UTF-16 text", _l("The file is damaged UTF-16 text.")),
+    (
+        r"the file is not CSV text \(save it from the spreadsheet as CSV\)",
+        _l("The file is not CSV text: save it from the spreadsheet as CSV."),
+    ),
+    (r"(?P<name>.+) is empty", _l("%(name)s is empty.")),
+    (
+        r"(?P<name>.+): the header must have a first_name or last_name column",
+        _l("%(name)s: the header must have a first_name or last_name column."),
+    ),
+    (r"(?P<name>.+), line (?P<line>\d+): (?P<error>.+)", _l("%(name)s, line %(line)s: %(error)s")),
+]
+
+
+def file_error(exc: ContactFileError) -> str:
+    """The reason a contacts file was refused, in the user's language."""
+    text = str(exc)
+    for pattern, message in _FILE_ERRORS:
+        match = re.fullmatch(pattern, text)
+        if match:
+            return str(message) % match.groupdict()
+    return text
+
 
 bp = Blueprint("contacts", __name__, url_prefix="/contacts")
 
@@ -276,7 +305,7 @@ def import_preview():
     try:
         report = import_contact_file(db(), name, data, dry_run=True)
     except ContactFileError as exc:
-        flash(str(exc), "error")
+        flash(file_error(exc), "error")
         return redirect(url_for("contacts.import_form"))
     finally:
         db().rollback()
@@ -299,7 +328,7 @@ def import_confirm():
         report = import_contact_file(db(), pending["name"], path.read_bytes())
     except ContactFileError as exc:
         db().rollback()
-        flash(str(exc), "error")
+        flash(file_error(exc), "error")
         return redirect(url_for("contacts.import_form"))
     db().commit()
     path.unlink(missing_ok=True)

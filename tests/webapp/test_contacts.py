@@ -404,7 +404,10 @@ def test_import_shows_a_preview_then_imports_on_confirmation(app, agency_client)
 def test_unreadable_upload_is_refused_with_the_reason(app, agency_client):
     response = _upload(agency_client, "classeur.csv", b"PK\x03\x04 a workbook")
     assert response.status_code == 302
-    assert "not CSV text" in page(agency_client, "/contacts/import")
+    assert "not CSV text: save it from the spreadsheet" in page(agency_client, "/contacts/import")
+    agency_client.get("/contacts/import?lang=fr")  # the reason follows the user's language
+    assert _upload(agency_client, "vide.csv", b"  \n").status_code == 302
+    assert "vide.csv est vide." in page(agency_client, "/contacts/import")
 
 
 def test_exports_follow_the_filters_and_read_back(app, agency_client):
