@@ -7,12 +7,12 @@ import sys
 
 from sqlalchemy import func, select
 
-from models import Campaign, Coverage, CoverageCampaign, CoverageStatus
+from models import Coverage, CoverageStatus
 from models.db import open_database
 from tests.conftest import make_settings
+from tests.nlp.test_watch import _add_clips
 
 CLIPS = 1200
-TEXT = "À Oignies, le 9-9bis du bassin minier accueille une exposition sur les mineurs."
 # A worker process as `retombees process` runs it, started on a signal so that both workers
 # compete from the first batch (loading the pipeline takes seconds and varies).
 WORKER = """
@@ -35,17 +35,7 @@ print(json.dumps(process_pending(sessions, nlp, settings.process_batch).as_json(
 def test_two_worker_processes_never_analyse_a_clip_twice(tmp_path, postgres_url):
     settings = make_settings(tmp_path, database_url=postgres_url, process_batch=4)
     engine, sessions = open_database(settings)
-    with sessions.begin() as session:
-        campaign = Campaign(slug="c", name="C", query="bassin minier")
-        session.add_all(
-            Coverage(
-                url=f"https://example.fr/{i}",
-                title=f"Clip {i}",
-                text=TEXT,
-                campaign_links=[CoverageCampaign(campaign=campaign)],
-            )
-            for i in range(CLIPS)
-        )
+    _add_clips(sessions, 0, CLIPS)
     go = tmp_path / "go"
     env = {**os.environ, **settings.to_env()}
     workers = [
