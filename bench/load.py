@@ -5,6 +5,7 @@ Run from the repository root (``wrk`` must be installed, PostgreSQL and Redis ru
     .venv/bin/python bench/load.py                          # every page, 20 users, 10 s each
     .venv/bin/python bench/load.py --duration 5s --pages inbox search
     .venv/bin/python bench/load.py --workers 2 --connections 50
+    .venv/bin/python bench/load.py --think 2-8 --duration 60s   # users who read what they get
 
 The PostgreSQL bench database of ``bench/webdb.py`` (``retombees_bench``, 1,000,000 clips) is
 reused, or generated once when missing; 5,000 sources are added to it if it has fewer (feeds on
@@ -14,6 +15,11 @@ Redis. The script logs in once and gives the session cookie to ``wrk``, which ke
 ``--connections`` connections busy on one page at a time (each connection is a user who asks
 for the page again as soon as it arrives). Per page: one request alone (it fills the figures
 cache, as the first visitor of the day does), a short warm-up run, then ``--duration`` measured.
+
+Without ``--think`` the connections never pause: the server's throughput at saturation, the
+harshest reading of "20 concurrent users". With ``--think 2-8`` each user reads the page for a
+random 2 to 8 seconds before asking again (wrk's ``delay()``; the pause is not counted in the
+latency), which is how people use the pages: the load is then the number of people at work.
 
 Printed per page: the time of the request alone, requests per second, the median, 90th, 95th
 (from a ``wrk`` Lua script) and 99th percentile of the latency, and whether the target is met:
@@ -67,8 +73,8 @@ USER_AGENT = "retombees-load-bench"
 # login page would pass). Each thread has its own Lua state; done() adds their counters up.
 WRK_SCRIPT = r"""
 local threads = {}
-function setup(thread) table.insert(threads, thread) end
-function init(args) bad = 0; bad_status = 0 end
+function setup(thread) table.insert(threads, thread); thread:set("id", #threads) end
+function init(args) bad = 0; bad_status = 0; math.randomseed(os.time() * 100 + id) end
 function response(status, headers, body)
   if status ~= 200 then bad = bad + 1; bad_status = status end
 end
@@ -323,6 +329,17 @@ def parse_wrk(output: str) -> dict:
     return found
 
 
+def think_script(think: str) -> str:
+    """The Lua ``delay()`` of users who pause ``think`` ("2-8": 2 to 8 s) between requests."""
+    if not think:
+        return ""
+    found = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", think)
+    if found is None or float(found.group(1)) > float(found.group(2)):
+        raise SystemExit(f"--think {think!r}: give seconds as MIN-MAX, e.g. 2-8")
+    low, high = (round(float(g) * 1000) for g in found.groups())
+    return f"function delay() return math.random({low}, {high}) end\n"
+
+
 def run_wrk(url: str, cookie: str, duration: str, args, script: str) -> dict:
     command = [
         args.wrk,
@@ -370,7 +387,7 @@ def check(page: web.Page, found: dict) -> str:
 
 def measure(server: Server, cookie: str, chosen: list[web.Page], args) -> list[Outcome]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="retombees-load-") as script:
-        script.write(WRK_SCRIPT)
+        script.write(WRK_SCRIPT + think_script(args.think))
         script.flush()
         outcomes = []
         for page in chosen:
@@ -402,8 +419,9 @@ def measure(server: Server, cookie: str, chosen: list[web.Page], args) -> list[O
 
 
 def print_table(outcomes: list[Outcome], args, fixture: webdb.Fixture) -> None:
+    pause = f"pausing {args.think} s between pages" if args.think else "without pause"
     print(
-        f"\n## {args.connections} concurrent users, {args.workers} gunicorn workers, "
+        f"\n## {args.connections} concurrent users {pause}, {args.workers} gunicorn workers, "
         f"{args.duration} per page ({fixture.clips:,} clips, PostgreSQL)\n"
     )
     for outcome in outcomes:
@@ -432,6 +450,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--warmup", default="3s", help="wrk run before measuring (0: none)")
     parser.add_argument("--connections", type=int, default=20, help="concurrent users")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument(
+        "--think", default="", help="seconds each user pauses between pages, MIN-MAX (e.g. 2-8)"
+    )
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
     parser.add_argument("--pages", nargs="*", help="only the pages whose name has these words")
     parser.add_argument("--url", default=webdb.PG_DEFAULT, help="PostgreSQL bench database")
@@ -440,6 +461,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk", help="the wrk program")
     args = parser.parse_args(argv)
+    think_script(args.think)  # a malformed --think stops here, before the database is opened
     if not shutil.which(args.wrk):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
 

@@ -10,7 +10,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session, load_only, selectinload
 
 from .base import CoverageStatus, utcnow
-from .coverage import Coverage, CoverageCampaign, Story
+from .coverage import Coverage, CoverageCampaign, Story, linked_to
 from .user import User
 
 DUPLICATE = "duplicate"  # review_reason of a clip rejected as a copy of another
@@ -68,19 +68,7 @@ class InboxFilter:
     def conditions(self) -> list:
         where = [Coverage.status == CoverageStatus.NEW]
         if self.campaign_id is not None:
-            # Probed clip by clip (LIMIT keeps PostgreSQL from turning it into a join): the few
-            # thousand clips awaiting review, not the campaign's possibly million links, are read.
-            linked = (
-                select(CoverageCampaign.coverage_id)
-                .where(
-                    CoverageCampaign.coverage_id == Coverage.id,
-                    CoverageCampaign.campaign_id == self.campaign_id,
-                )
-                .limit(1)
-                .correlate(Coverage)
-                .scalar_subquery()
-            )
-            where.append(linked.is_not(None))
+            where.append(linked_to([self.campaign_id]))
         if self.only_new and self.since is not None:
             where.append(Coverage.created_at > self.since)
         return where

@@ -115,9 +115,20 @@ class Selection:
     date_to: date | None = None  # inclusive
     statuses: tuple[CoverageStatus, ...] = (CoverageStatus.CONFIRMED,)
 
-    def where(self, session: Session) -> list:
-        """Return the SQL conditions on ``Coverage`` for these clips."""
-        conditions = [Coverage.status.in_(self.statuses)]
+    def where(self, session: Session, status_on_rows: bool = False) -> list:
+        """Return the SQL conditions on ``Coverage`` for these clips.
+
+        ``status_on_rows``: for a query that another index drives (the full-text index), the
+        statuses are said as "none of the others", a condition no index on ``status`` can
+        answer, so that it is checked on the rows read anyway. As ``IN``, PostgreSQL may combine
+        the index of the statuses with the words' (``BitmapAnd``) and read it whole: a million
+        entries, 120 ms, to keep the 14,000 clips that carry a name.
+        """
+        if status_on_rows:
+            others = [status for status in CoverageStatus if status not in self.statuses]
+            conditions = [Coverage.status.not_in(others)]
+        else:
+            conditions = [Coverage.status.in_(self.statuses)]
         if self.campaign_id is not None:
             # IN (subquery): a clip in the umbrella and in a sub-campaign counts once.
             conditions.append(_in_campaign(session, self.campaign_id))

@@ -18,7 +18,6 @@ from sqlalchemy import (
     Integer,
     any_,
     bindparam,
-    exists,
     func,
     literal_column,
     select,
@@ -30,7 +29,7 @@ from sqlalchemy.orm import Session, load_only, selectinload
 
 from .base import CoverageStatus, Medium, Scope, Tone
 from .campaign import KeyMessage
-from .coverage import Coverage, CoverageCampaign
+from .coverage import Coverage, linked_to
 from .fulltext import FTS_TABLE, TS_CONFIG, TSVECTOR_COLUMN
 from .metrics import REVIEWED_STATUSES, Selection, ave_value, campaign_family
 from .outlet import Outlet
@@ -194,25 +193,21 @@ def _carries_message(dialect: str, label: str):
 def filter_conditions(session: Session, filters: CoverageFilters) -> list:
     """Return the SQL conditions on ``Coverage`` for everything but the free text.
 
-    With words, the full-text index finds the candidates and each one's campaigns are looked
-    up by its key; without, the campaign's list of clips is read once (``Selection``).
+    With words, the full-text index finds the candidates and each one's status and campaigns
+    are checked on its row and by its key; without, the campaign's list of clips is read once
+    (``Selection``).
     """
-    probe = bool((filters.q or "").strip()) and filters.campaign_id is not None
+    words = bool((filters.q or "").strip())
+    probe = words and filters.campaign_id is not None
     selection = Selection(
         campaign_id=None if probe else filters.campaign_id,
         date_from=filters.date_from,
         date_to=filters.date_to,
         statuses=filters.statuses(),
     )
-    conditions = selection.where(session)
+    conditions = selection.where(session, status_on_rows=words and _dialect(session) != "sqlite")
     if probe:
-        family = campaign_family(session, filters.campaign_id)
-        conditions.append(
-            exists().where(
-                CoverageCampaign.coverage_id == Coverage.id,
-                CoverageCampaign.campaign_id.in_(family),
-            )
-        )
+        conditions.append(linked_to(campaign_family(session, filters.campaign_id)))
     if filters.medium is not None:
         conditions.append(Coverage.medium == filters.medium)
     if filters.outlet_id is not None:

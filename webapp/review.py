@@ -23,6 +23,7 @@ from flask import session as web_session
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
@@ -151,6 +152,11 @@ def _card_context(back_url: str, clip_ids=()) -> dict:
         "options": CardOptions(campaigns),
         "card_url": CardUrls(),
         "back_url": back_url,
+        # The same in each of the page's hundreds of forms: written once.
+        "hidden_fields": Markup(
+            '<input type="hidden" name="csrf_token" value="{}">'
+            '<input type="hidden" name="next" value="{}">'
+        ).format(generate_csrf(), back_url),
         "recent_ids": set(_recent_ids()),
     }
 

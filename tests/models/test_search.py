@@ -159,6 +159,21 @@ def test_each_filter_narrows_the_results(any_sessions):
     assert found(any_sessions, ids, key_message="Fierté") == []  # a whole label, not a part
 
 
+def test_words_and_filters_narrow_together(any_sessions):
+    # The full-text index finds the clips with the word; status and campaign are then checked
+    # clip by clip (on PostgreSQL the statuses are said as "none of the others").
+    ids = seed(any_sessions)
+    reviewed = {"habitants", "festival", "renouvelables"}
+    assert set(found(any_sessions, ids, q="énergie")) == reviewed  # not the one awaiting analysis
+    assert set(found(any_sessions, ids, q="énergie", status="all")) == reviewed | {"pending"}
+    assert found(any_sessions, ids, q="énergie", status="rejected") == ["renouvelables"]
+    assert found(any_sessions, ids, q="énergie", status="new") == ["festival"]
+    umbrella = found(any_sessions, ids, q="énergie", campaign_id=ids["umbrella"])
+    assert set(umbrella) == {"habitants", "festival"}
+    assert found(any_sessions, ids, q="énergie", campaign_id=ids["trip"]) == ["habitants"]
+    assert found(any_sessions, ids, q="énergie", campaign_id=ids["trip"], status="new") == []
+
+
 def test_dates_are_publication_days_in_paris(any_sessions):
     ids = seed(any_sessions)
     march_15 = date(2022, 3, 15)
