@@ -65,7 +65,8 @@ class Statement:
 class Result:
     page: Page
     times: list[float] = field(default_factory=list)
-    cold: list[float] = field(default_factory=list)  # each just after a write
+    cold: list[float] = field(default_factory=list)  # each just after a write: the answer
+    computing: list[float] = field(default_factory=list)  # the same, waiting for the figures
     status: int = 0
     statements: list[Statement] = field(default_factory=list)
     error: str = ""
@@ -77,6 +78,10 @@ class Result:
     @property
     def cold_median(self) -> float:
         return statistics.median(self.cold) if self.cold else float("nan")
+
+    @property
+    def computing_median(self) -> float:
+        return statistics.median(self.computing) if self.computing else float("nan")
 
     @property
     def p95(self) -> float:
@@ -168,6 +173,14 @@ def _write(engine) -> None:
         figures_cache.bump(connection)
 
 
+def _wait_current(client, path: str, timeout: float = 300.0) -> None:
+    """Wait for figures computed in the background after a write (the page says when they
+    are not current), so that the next measurement does not run beside that computation."""
+    deadline = time.monotonic() + timeout
+    while b'id="stale-figures"' in client.get(path).data and time.monotonic() < deadline:
+        time.sleep(0.2)
+
+
 def time_pages(
     app, fixture, pages: list[Page], runs: int, warmup: int, cold_runs: int = 0
 ) -> list[Result]:
@@ -190,15 +203,24 @@ def time_pages(
                 started = time.perf_counter()
                 client.get(page.path)
                 result.cold.append((time.perf_counter() - started) * 1000)
+                _wait_current(client, page.path)
+            app.config["RETOMBEES_DASHBOARD_WAIT"] = float("inf")  # the figures, waited for
+            for _ in range(cold_runs if "dashboard" in page.name else 0):
+                _write(engine)
+                started = time.perf_counter()
+                client.get(page.path)
+                result.computing.append((time.perf_counter() - started) * 1000)
             _write(engine)  # the recorded statements are those of a computing request
             status, result.statements = _record(engine, client, page.path)
             result.status = result.status or status
         except Exception as exc:  # a page under construction: report it, time the others
             result.error = f"{type(exc).__name__}: {exc}"
+        finally:
+            app.config.pop("RETOMBEES_DASHBOARD_WAIT", None)
         results.append(result)
         print(
             f"  {page.name}: median {result.median:.1f} ms, after a write "
-            f"{result.cold_median:.1f} ms",
+            f"{result.cold_median:.1f} ms, computing {result.computing_median:.1f} ms",
             file=sys.stderr,
             flush=True,
         )
@@ -330,17 +352,23 @@ def run_database(label: str, fixture: webdb.Fixture, args) -> list[Result]:
 def print_table(rows: list[tuple[str, list[Result]]], runs: int) -> None:
     print(f"\n## Pages, {runs} runs each (ms per request)\n")
     print(
-        "| page | database | median | p95 | after a write, median | SQL computing the page "
-        "| < 100 ms |"
+        "“after a write”: the answer just after a write (figures that took over a second are "
+        "shown as they were, dated, while the current ones are computed in the background); "
+        "“computing”: the same request waiting for the current figures.\n"
     )
-    print("|---|---|---:|---:|---:|---:|:---:|")
+    print(
+        "| page | database | median | p95 | after a write, median | computing, median "
+        "| SQL computing the page | < 100 ms |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|:---:|")
     for label, results in rows:
         for r in results:
             sql = sum(s.ms for s in r.statements)
             ok = "yes" if r.median < TARGET_MS and not r.error and r.status == 200 else "**no**"
             print(
                 f"| {r.page.name} | {label} | {r.median:.1f} | {r.p95:.1f} | "
-                f"{r.cold_median:.1f} | {sql:.1f} ({len(r.statements)} statements) | {ok} |"
+                f"{r.cold_median:.1f} | {r.computing_median:.1f} | "
+                f"{sql:.1f} ({len(r.statements)} statements) | {ok} |"
             )
 
 

@@ -21,8 +21,11 @@ import logging
 import pickle
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Engine, String, event, select, text
@@ -45,8 +48,18 @@ _BUMP = f"UPDATE data_version SET version = version + 1 WHERE name = '{FIGURES}'
 _WRITTEN = "retombees_figures_written"
 PAUSED = "retombees_figures_version_paused"  # set on a connection that must not bump (migrations)
 # Part of every key: a change to how figures are computed or stored makes old entries unused.
-FORMAT = 1
+FORMAT = 2
 TTL_SECONDS = 24 * 3600
+CLAIM_SECONDS = 600  # a refresh claimed by a process that died is claimable again after this
+
+
+@dataclass(frozen=True)
+class Cached:
+    """Figures found in the cache: current, or computed before the latest write."""
+
+    value: Any
+    current: bool
+    computed_at: datetime | None = None  # when they were computed (known for older figures)
 
 
 class DataVersion(Base):
@@ -123,10 +136,25 @@ class MemoryStore:
 
     def set(self, key: str, value: bytes) -> None:
         with self._lock:
-            self._values[key] = value
-            self._values.move_to_end(key)
-            while len(self._values) > self.size:
-                self._values.popitem(last=False)
+            self._set(key, value)
+
+    def _set(self, key: str, value: bytes) -> None:
+        self._values[key] = value
+        self._values.move_to_end(key)
+        while len(self._values) > self.size:
+            self._values.popitem(last=False)
+
+    def add(self, key: str, value: bytes) -> bool:
+        """Set ``key`` unless it is there; say whether it was set."""
+        with self._lock:
+            if key in self._values:
+                return False
+            self._set(key, value)
+            return True
+
+    def delete(self, key: str) -> None:
+        with self._lock:
+            self._values.pop(key, None)
 
 
 class RedisStore:
@@ -151,26 +179,50 @@ class RedisStore:
         except Exception as exc:  # noqa: BLE001 - the value was computed; serve it anyway
             log.warning("figures cache: cannot write Redis (%s)", exc)
 
+    def add(self, key: str, value: bytes, ttl: int = CLAIM_SECONDS) -> bool:
+        """Set ``key`` unless it is there (atomically, for every process); say whether it was."""
+        try:
+            return bool(self.client.set(key, value, ex=ttl, nx=True))
+        except Exception as exc:  # noqa: BLE001 - without Redis, this process does the work
+            log.warning("figures cache: cannot write Redis (%s)", exc)
+            return True
+
+    def delete(self, key: str) -> None:
+        try:
+            self.client.delete(key)
+        except Exception as exc:  # noqa: BLE001 - the claim expires by itself
+            log.warning("figures cache: cannot write Redis (%s)", exc)
+
 
 def make_store(redis_url: str = ""):
     return RedisStore(redis_url) if redis_url else MemoryStore()
 
 
 class FiguresCache:
-    """Computed figures by name and arguments, for the current data version."""
+    """Computed figures by name and arguments, for the current data version.
+
+    Beside each value, the latest one computed for the same name and arguments is kept with
+    its version, time and cost (:meth:`current_or_stale`): a page whose figures take long to
+    compute can show those while the current ones are computed in the background.
+    """
 
     def __init__(self, store, namespace: str = ""):
         self.store = store
         self.namespace = namespace  # tells apart databases sharing one Redis
-        self.hits = self.misses = 0
+        self.hits = self.misses = self.stale = 0
 
-    def key(self, version: int, name: str, arguments: Any) -> str:
-        digest = hashlib.sha256(
+    def _digest(self, name: str, arguments: Any) -> str:
+        return hashlib.sha256(
             json.dumps(
                 [FORMAT, self.namespace, name, arguments], sort_keys=True, default=str
             ).encode()
         ).hexdigest()[:32]
-        return f"retombees:figures:{version}:{digest}"
+
+    def key(self, version: int, name: str, arguments: Any) -> str:
+        return f"retombees:figures:{version}:{self._digest(name, arguments)}"
+
+    def _latest_key(self, name: str, arguments: Any) -> str:
+        return f"retombees:figures:latest:{self._digest(name, arguments)}"
 
     def get_or_compute(
         self, session: Session, name: str, arguments: Any, compute: Callable[[], Any]
@@ -180,12 +232,61 @@ class FiguresCache:
         The version is read in ``session`` before computing, so a write committed while the
         figures are computed leaves them under the older version, which is never read again.
         """
-        key = self.key(data_version(session), name, arguments)
-        cached = self.store.get(key)
+        version = data_version(session)
+        cached = self.store.get(self.key(version, name, arguments))
         if cached is not None:
             self.hits += 1
             return pickle.loads(cached)  # noqa: S301 - written by this application only
         self.misses += 1
+        started = time.monotonic()
         value = compute()
-        self.store.set(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        self._keep(version, name, arguments, value, time.monotonic() - started)
         return value
+
+    def _keep(self, version: int, name: str, arguments: Any, value: Any, seconds: float) -> None:
+        self.store.set(
+            self.key(version, name, arguments),
+            pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
+        )
+        latest = self._latest(name, arguments)
+        if latest is None or latest[0] <= version:  # a slow older computation keeps out
+            entry = (version, datetime.now(UTC), seconds, value)
+            self.store.set(
+                self._latest_key(name, arguments),
+                pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
+            )
+
+    def _latest(self, name: str, arguments: Any) -> tuple | None:
+        found = self.store.get(self._latest_key(name, arguments))
+        return pickle.loads(found) if found is not None else None  # noqa: S301 - ours
+
+    def current_or_stale(
+        self, session: Session, name: str, arguments: Any, slow: float
+    ) -> Cached | None:
+        """The current value, else the latest older one if computing it took ``slow`` seconds
+        or more, else None (computing it again is quick enough to wait for)."""
+        version = data_version(session)
+        cached = self.store.get(self.key(version, name, arguments))
+        if cached is not None:
+            self.hits += 1
+            return Cached(pickle.loads(cached), current=True)  # noqa: S301 - ours
+        latest = self._latest(name, arguments)
+        if latest is None or latest[2] < slow:
+            return None
+        found_version, computed_at, _seconds, value = latest
+        if found_version >= version:  # its own entry was evicted: still current
+            self.hits += 1
+            return Cached(value, current=True, computed_at=computed_at)
+        self.stale += 1
+        return Cached(value, current=False, computed_at=computed_at)
+
+    def claim(self, name: str, arguments: Any) -> str | None:
+        """Claim the computing of a value, for one thread of one process at a time; the
+        claim's key, or None when it is taken. Give it back with :meth:`release` once done:
+        writes made meanwhile are computed by the next claim, so a busy day of reviews keeps
+        one computation going per dashboard, not one per write."""
+        key = f"retombees:figures:claim:{self._digest(name, arguments)}"
+        return key if self.store.add(key, b"1") else None
+
+    def release(self, claim: str) -> None:
+        self.store.delete(claim)

@@ -7,12 +7,13 @@ downloads as CSV or XLSX (the tables are built in :mod:`webapp.dashboard_tables`
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import force_locale, format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
 from markupsafe import Markup
@@ -39,11 +40,15 @@ from .management_report import management_report
 from .session import cached_figures, db, valuation_rules
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
+log = logging.getLogger(__name__)
 
 STATUSES = {"confirmed": CoverageStatus.CONFIRMED, "all": None}
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 MAX_YEARS = 10
+# Figures that took this long (seconds) to compute are shown as they were after a write, dated,
+# while the current ones are computed in the background (see :func:`figures_html`).
+DASHBOARD_WAIT = 1.0
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -214,26 +219,74 @@ def index():
     }
     if filters.errors:
         return render_template("dashboard/index.html", **context), 400
-    return render_template("dashboard/index.html", **context, figures_html=figures_html(filters))
+    html, as_of = figures_html(filters)
+    return render_template("dashboard/index.html", **context, figures_html=html, as_of=as_of)
 
 
-def figures_html(filters: Filters) -> Markup:
-    """The page's figures (key figures, tables, charts, download links) as HTML, rendered once
-    per data version, filters, valuation rules and language: a view of the dashboard that
-    someone has seen since the last write costs a cache read, not a render."""
-    rules = valuation_rules()
-    campaign_id = filters.campaign.id if filters.campaign else None
-    arguments = [
-        campaign_id,
+def _html_arguments(filters: Filters) -> list:
+    """Everything the figures' HTML depends on."""
+    return [
+        filters.campaign.id if filters.campaign else None,
         filters.date_from,
         filters.date_to,
         filters.status,
-        rules.as_json(),
+        valuation_rules().as_json(),
         str(get_locale()),
         request.script_root,
     ]
-    html = cached_figures("dashboard-html", arguments, lambda: _render_figures(filters))
-    return Markup(html)
+
+
+def figures_html(filters: Filters) -> tuple[Markup, datetime | None]:
+    """The page's figures (key figures, tables, charts, download links) as HTML, and the time
+    they were computed when they are not current (None when they are).
+
+    Rendered once per data version, filters, valuation rules and language: a view of the
+    dashboard that someone has seen since the last write costs a cache read, not a render.
+    After a write, figures that took long to compute (``RETOMBEES_DASHBOARD_WAIT`` seconds or
+    more: an umbrella campaign over a year) are shown as they were, dated, while the current
+    ones are computed in the background; quicker ones are computed at once.
+    """
+    arguments = _html_arguments(filters)
+    cache = current_app.extensions["retombees_figures_cache"]
+    slow = current_app.config.get("RETOMBEES_DASHBOARD_WAIT", DASHBOARD_WAIT)
+    found = cache.current_or_stale(db(), "dashboard-html", arguments, slow)
+    if found is None:
+        html = cached_figures("dashboard-html", arguments, lambda: _render_figures(filters))
+        return Markup(html), None
+    if found.current:
+        return Markup(found.value), None
+    claim = cache.claim("dashboard-html", arguments)
+    if claim is not None:  # nobody computes them yet
+        _refresh_later(claim)
+    return Markup(found.value), found.computed_at
+
+
+def _refresh_later(claim: str) -> None:
+    """Compute this request's figures in the web process's background threads."""
+    app = current_app._get_current_object()
+    where = (request.full_path, request.host_url.rstrip("/") + request.script_root)
+    if app.config.get("RETOMBEES_TASKS_INLINE"):
+        _refresh(app, where, str(get_locale()), claim)
+    else:
+        app.extensions["retombees_executor"].submit(_refresh, app, where, str(get_locale()), claim)
+
+
+def _refresh(app, where: tuple[str, str], locale: str, claim: str) -> None:
+    """Compute and cache the figures of the dashboard at ``where`` (path, base address), as
+    its request would, then give the claim back (after a failure too: a later view tries
+    again)."""
+    path, base_url = where
+    try:
+        with app.test_request_context(path, base_url=base_url), force_locale(locale):
+            filters = read_filters()
+            if not filters.errors:
+                cached_figures(
+                    "dashboard-html", _html_arguments(filters), lambda: _render_figures(filters)
+                )
+    except Exception:
+        log.exception("The dashboard's figures could not be computed (%s)", path)
+    finally:
+        app.extensions["retombees_figures_cache"].release(claim)
 
 
 def _render_figures(filters: Filters) -> str:

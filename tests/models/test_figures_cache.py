@@ -138,6 +138,47 @@ def test_arguments_are_part_of_the_key(databases):
         assert cache.get_or_compute(session, "year", [2022], lambda: "again") == "2022"
 
 
+def test_slow_figures_are_offered_as_they_were_until_computed_again(databases):
+    """After a write, figures that were slow to compute are offered with their date (stale);
+    quick ones are not (the page computes them at once)."""
+    web, worker = databases
+    cache = FiguresCache(MemoryStore())
+    with web() as session:
+        assert cache.current_or_stale(session, "n", [], slow=0) is None  # never computed
+        cache.get_or_compute(session, "n", [], lambda: _confirmed(session))
+        found = cache.current_or_stale(session, "n", [], slow=0)
+        assert (found.value, found.current) == (0, True)
+    _add_clip(worker, "lievin")
+    with web() as session:
+        assert cache.current_or_stale(session, "n", [], slow=3600) is None  # it was quick
+        stale = cache.current_or_stale(session, "n", [], slow=0)
+        assert (stale.value, stale.current) == (0, False)
+        assert stale.computed_at is not None
+        cache.get_or_compute(session, "n", [], lambda: _confirmed(session))
+        found = cache.current_or_stale(session, "n", [], slow=0)
+        assert (found.value, found.current) == (1, True)
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_one_thread_at_a_time_computes_stale_figures(store, request):
+    if store == "redis":
+        shared = RedisStore(request.getfixturevalue("redis_url"), ttl=60)
+        namespace = f"claim-{id(shared)}"
+        first, second = FiguresCache(shared, namespace), FiguresCache(shared, namespace)
+    else:
+        first = second = FiguresCache(MemoryStore())
+    claim = first.claim("n", [1])
+    assert claim is not None
+    assert second.claim("n", [1]) is None  # another worker leaves it to the first
+    other = second.claim("n", [2])
+    assert other is not None  # other figures: their own claim
+    first.release(claim)  # done (or failed): the next view may start again
+    again = second.claim("n", [1])
+    assert again is not None
+    second.release(again)
+    second.release(other)
+
+
 def test_memory_store_keeps_the_latest_values():
     store = MemoryStore(size=2)
     for key in ("a", "b", "c"):

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import time
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 
@@ -353,6 +354,22 @@ def test_comparison_with_the_previous_period(app, settings, world, management_cl
     assert rows[-1] == [tr(app, "Tone index"), 0.5556, 0.25, 0.3056]
 
 
+def _confirm_a_clip_elsewhere(settings) -> None:
+    """A review made by another process (the figures' version moves)."""
+    engine, sessions = open_database(settings)
+    with sessions.begin() as session:
+        clip = session.scalars(
+            select(Coverage).where(Coverage.status == CoverageStatus.NEW, Coverage.title != "")
+        ).first()
+        clip.status = CoverageStatus.CONFIRMED
+    engine.dispose()
+
+
+def _total(client) -> tuple[str, str]:
+    html = client.get("/dashboard/", query_string=YEAR).get_data(as_text=True)
+    return Tables(html).ids["figure-total"], html
+
+
 def test_figures_follow_a_review_made_in_another_process(app, settings, world, management_client):
     """The page's figures are cached, until any process writes to the clips."""
 
@@ -364,16 +381,56 @@ def test_figures_follow_a_review_made_in_another_process(app, settings, world, m
     cache = app.extensions["retombees_figures_cache"]
     assert clips().startswith(f"{tr(app, 'Clips')} 12")
     assert cache.hits == 1  # the second view read nothing from the clips
-    engine, sessions = open_database(settings)  # as the scheduler or the CLI would
-    with sessions.begin() as session:
-        clip = session.scalars(
-            select(Coverage).where(Coverage.status == CoverageStatus.NEW, Coverage.title != "")
-        ).first()
-        assert clip is not None
-        clip.status = CoverageStatus.CONFIRMED
-    engine.dispose()
+    _confirm_a_clip_elsewhere(settings)  # as the scheduler or the CLI would
     assert clips().startswith(f"{tr(app, 'Clips')} 13")
     assert report_2022(settings)["total"] == 13
+
+
+def test_slow_figures_are_shown_dated_while_the_current_ones_are_computed(
+    app, settings, world, management_client, inline_tasks, monkeypatch
+):
+    """After a write, figures that take long to compute are shown as they were, with their
+    date, while the current ones are computed in the background; a failed computation is
+    tried again by the next view."""
+    app.config["RETOMBEES_DASHBOARD_WAIT"] = 0  # as if every computation took long
+    total, html = _total(management_client)
+    assert total.startswith(f"{tr(app, 'Clips')} 12") and 'id="stale-figures"' not in html
+    _confirm_a_clip_elsewhere(settings)
+
+    failures = []
+
+    def broken(_filters):
+        failures.append(1)
+        raise RuntimeError("database gone")
+
+    monkeypatch.setattr("webapp.dashboard._render_figures", broken)
+    total, html = _total(management_client)  # the figures as they were, dated
+    assert total.startswith(f"{tr(app, 'Clips')} 12")
+    assert 'id="stale-figures"' in html
+    assert "/dashboard/?campaign=j-ai-10-ans" in html.split('id="stale-figures"')[1]
+    assert failures == [1]  # the current ones were asked for, and failed
+    total, html = _total(management_client)
+    assert 'id="stale-figures"' in html and failures == [1, 1]  # tried again, not given up
+    monkeypatch.undo()
+    _total(management_client)  # still the old figures; the current ones computed meanwhile
+    total, html = _total(management_client)
+    assert total.startswith(f"{tr(app, 'Clips')} 13") and 'id="stale-figures"' not in html
+    assert report_2022(settings)["total"] == 13
+
+
+def test_the_current_figures_are_computed_in_a_background_thread(
+    app, settings, world, management_client
+):
+    app.config["RETOMBEES_DASHBOARD_WAIT"] = 0
+    assert _total(management_client)[0].startswith(f"{tr(app, 'Clips')} 12")
+    _confirm_a_clip_elsewhere(settings)
+    total, html = _total(management_client)
+    assert 'id="stale-figures"' in html  # answered at once, with the figures as they were
+    deadline = time.monotonic() + 30
+    while 'id="stale-figures"' in html and time.monotonic() < deadline:
+        time.sleep(0.1)
+        total, html = _total(management_client)
+    assert total.startswith(f"{tr(app, 'Clips')} 13") and 'id="stale-figures"' not in html
 
 
 def test_cached_figures_are_kept_per_language_and_filters(app, world, management_client):
