@@ -187,6 +187,7 @@ def time_pages(
     client = app.test_client()
     _login(client, fixture)
     engine = app.extensions["retombees_engine"]
+    wait = app.config["RETOMBEES_DASHBOARD_WAIT"]
     results = []
     for page in pages:
         result = Result(page)
@@ -216,7 +217,7 @@ def time_pages(
         except Exception as exc:  # a page under construction: report it, time the others
             result.error = f"{type(exc).__name__}: {exc}"
         finally:
-            app.config.pop("RETOMBEES_DASHBOARD_WAIT", None)
+            app.config["RETOMBEES_DASHBOARD_WAIT"] = wait
         results.append(result)
         print(
             f"  {page.name}: median {result.median:.1f} ms, after a write "

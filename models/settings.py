@@ -58,6 +58,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", "5000", "Port the web server listens on.", int),
     Setting("web_workers", "2", "Number of web server worker processes.", int),
     Setting(
+        "dashboard_wait",
+        "1",
+        "Seconds: after a write, dashboard figures that took this long to compute are shown as "
+        "they were, dated, while the current ones are computed in the background.",
+        float,
+    ),
+    Setting(
         "secure_cookies",
         "false",
         "Send the session cookie over HTTPS only (set true when served behind HTTPS).",
@@ -185,6 +192,7 @@ class Settings:
     host: str
     port: int
     web_workers: int
+    dashboard_wait: float
     secure_cookies: bool
     trusted_proxies: int
     login_rate_limit: str

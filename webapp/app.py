@@ -72,6 +72,7 @@ def create_app(test_config: dict | None = None, settings: Settings | None = None
         BABEL_DEFAULT_LOCALE=settings.language,
         BABEL_DEFAULT_TIMEZONE="Europe/Paris",
         WTF_CSRF_TIME_LIMIT=None,
+        RETOMBEES_DASHBOARD_WAIT=settings.dashboard_wait,
     )
     if test_config:
         app.config.update(test_config)

@@ -46,9 +46,6 @@ STATUSES = {"confirmed": CoverageStatus.CONFIRMED, "all": None}
 DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2100, 12, 31)
 MAX_YEARS = 10
-# Figures that took this long (seconds) to compute are shown as they were after a write, dated,
-# while the current ones are computed in the background (see :func:`figures_html`).
-DASHBOARD_WAIT = 1.0
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -248,7 +245,7 @@ def figures_html(filters: Filters) -> tuple[Markup, datetime | None]:
     """
     arguments = _html_arguments(filters)
     cache = current_app.extensions["retombees_figures_cache"]
-    slow = current_app.config.get("RETOMBEES_DASHBOARD_WAIT", DASHBOARD_WAIT)
+    slow = current_app.config["RETOMBEES_DASHBOARD_WAIT"]
     found = cache.current_or_stale(db(), "dashboard-html", arguments, slow)
     if found is None:
         html = cached_figures("dashboard-html", arguments, lambda: _render_figures(filters))
