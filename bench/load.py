@@ -5,7 +5,7 @@ Run from the repository root (``wrk`` must be installed, PostgreSQL and Redis ru
     .venv/bin/python bench/load.py                          # every page, 20 users, 10 s each
     .venv/bin/python bench/load.py --duration 5s --pages inbox search
     .venv/bin/python bench/load.py --workers 2 --connections 50
-    .venv/bin/python bench/load.py --think 2-8 --duration 60s   # users who read what they get
+    .venv/bin/python bench/load.py --think 2-8 --duration 60s   # people, who read each page
 
 The PostgreSQL bench database of ``bench/webdb.py`` (``retombees_bench``, 1,000,000 clips) is
 reused, or generated once when missing; 5,000 sources are added to it if it has fewer (feeds on
@@ -17,9 +17,10 @@ for the page again as soon as it arrives). Per page: one request alone (it fills
 cache, as the first visitor of the day does), a short warm-up run, then ``--duration`` measured.
 
 Without ``--think`` the connections never pause: the server's throughput at saturation, the
-harshest reading of "20 concurrent users". With ``--think 2-8`` each user reads the page for a
-random 2 to 8 seconds before asking again (wrk's ``delay()``; the pause is not counted in the
-latency), which is how people use the pages: the load is then the number of people at work.
+harshest reading of "20 concurrent users". With ``--think 2-8`` the users are people: each reads
+the page for a random 2 to 8 seconds before asking again. Locust (``bench/locust_users.py``)
+runs them, since wrk's ``delay()`` does not time requests correctly on a server that closes
+each connection, as gunicorn's sync workers do; the users start over 5 seconds, not at once.
 
 Printed per page: the time of the request alone, requests per second, the median, 90th, 95th
 (from a ``wrk`` Lua script) and 99th percentile of the latency, and whether the target is met:
@@ -33,6 +34,7 @@ requests ends within the run is reported as such. The inbox is requested as
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import random
 import re
@@ -67,14 +69,15 @@ SOURCE_URL = "https://feeds{n}.example.invalid/rss"
 # The session is bound to the browser (Flask-Login's "strong" session protection hashes the
 # User-Agent): the login and wrk send the same one.
 USER_AGENT = "retombees-load-bench"
+LOCUST = [sys.executable, "-m", "locust"]
 
 # Runs inside wrk: the 95th percentile (its report stops at 50/75/90/99) and the responses
 # that are not a 200 (wrk itself counts only those outside 2xx and 3xx: a redirect to the
 # login page would pass). Each thread has its own Lua state; done() adds their counters up.
 WRK_SCRIPT = r"""
 local threads = {}
-function setup(thread) table.insert(threads, thread); thread:set("id", #threads) end
-function init(args) bad = 0; bad_status = 0; math.randomseed(os.time() * 100 + id) end
+function setup(thread) table.insert(threads, thread) end
+function init(args) bad = 0; bad_status = 0 end
 function response(status, headers, body)
   if status ~= 200 then bad = bad + 1; bad_status = status end
 end
@@ -329,15 +332,73 @@ def parse_wrk(output: str) -> dict:
     return found
 
 
-def think_script(think: str) -> str:
-    """The Lua ``delay()`` of users who pause ``think`` ("2-8": 2 to 8 s) between requests."""
+def think_range(think: str) -> tuple[float, float] | None:
+    """``--think`` "2-8" as (2.0, 8.0) seconds; None without it."""
     if not think:
-        return ""
+        return None
     found = re.fullmatch(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)", think)
     if found is None or float(found.group(1)) > float(found.group(2)):
         raise SystemExit(f"--think {think!r}: give seconds as MIN-MAX, e.g. 2-8")
-    low, high = (round(float(g) * 1000) for g in found.groups())
-    return f"function delay() return math.random({low}, {high}) end\n"
+    return float(found.group(1)), float(found.group(2))
+
+
+def run_locust(url: str, cookie: str, duration: str, args) -> dict:
+    """``--connections`` people reading ``url`` for ``--think`` seconds between requests,
+    during ``duration``; the same figures as :func:`parse_wrk`."""
+    low, high = think_range(args.think)
+    base, path = re.match(r"(https?://[^/]+)(/.*)", url).groups()
+    with tempfile.TemporaryDirectory(prefix="retombees-locust-") as folder:
+        prefix = Path(folder) / "run"
+        command = [
+            *LOCUST,
+            "-f",
+            str(ROOT / "bench" / "locust_users.py"),
+            "--headless",
+            "--only-summary",
+            "--users",
+            str(args.connections),
+            "--spawn-rate",
+            str(max(1, args.connections // 5)),  # all started within 5 seconds
+            "--run-time",
+            duration,
+            "--host",
+            base,
+            "--csv",
+            str(prefix),
+        ]
+        environ = {
+            **os.environ,
+            "LOAD_PATH": path,
+            "LOAD_COOKIE": cookie,
+            "LOAD_USER_AGENT": USER_AGENT,
+            "LOAD_THINK_MIN": str(low),
+            "LOAD_THINK_MAX": str(high),
+        }
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=_ms(duration) / 1000 + 120, env=environ
+        )
+        stats = prefix.with_name("run_stats.csv")
+        if not stats.exists():
+            raise SystemExit(f"locust failed ({done.returncode}): {done.stderr[-2000:]}")
+        with stats.open(newline="") as table:
+            row = next(r for r in csv.DictReader(table) if r["Name"] == "Aggregated")
+        failures = prefix.with_name("run_failures.csv")
+        with failures.open(newline="") as table:
+            errors = [r["Error"] for r in csv.DictReader(table)]
+    requests_made = int(row["Request Count"])
+    status = re.search(r"HTTP (\d+)", " ".join(errors))
+    return {
+        "rps": float(row["Requests/s"]),
+        "p50": float(row["50%"]),
+        "p90": float(row["90%"]),
+        "p95": float(row["95%"]),
+        "p99": float(row["99%"]),
+        "max": float(row["Max Response Time"]),
+        "requests": requests_made,
+        "not200": int(row["Failure Count"]),
+        "last_status": int(status.group(1)) if status else 0,
+        **dict.fromkeys(("connect", "read", "write", "timeout"), 0),
+    }
 
 
 def run_wrk(url: str, cookie: str, duration: str, args, script: str) -> dict:
@@ -387,16 +448,19 @@ def check(page: web.Page, found: dict) -> str:
 
 def measure(server: Server, cookie: str, chosen: list[web.Page], args) -> list[Outcome]:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", prefix="retombees-load-") as script:
-        script.write(WRK_SCRIPT + think_script(args.think))
+        script.write(WRK_SCRIPT)
         script.flush()
         outcomes = []
         for page in chosen:
             url = server.base + page.path
             server.settle()
             first = server.first_request(page, cookie)
-            if args.warmup != "0":
-                check(page, run_wrk(url, cookie, args.warmup, args, script.name))
-            found = run_wrk(url, cookie, args.duration, args, script.name)
+            if args.think:
+                found = run_locust(url, cookie, args.duration, args)
+            else:
+                if args.warmup != "0":
+                    check(page, run_wrk(url, cookie, args.warmup, args, script.name))
+                found = run_wrk(url, cookie, args.duration, args, script.name)
             problem = check(page, found)
             outcome = Outcome(
                 page,
@@ -461,8 +525,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="server port (0: a free one)")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk", help="the wrk program")
     args = parser.parse_args(argv)
-    think_script(args.think)  # a malformed --think stops here, before the database is opened
-    if not shutil.which(args.wrk):
+    if think_range(args.think):  # a malformed --think stops here, before the database is opened
+        if subprocess.run([*LOCUST, "--version"], capture_output=True).returncode != 0:
+            raise SystemExit("--think needs Locust (pip install -e '.[dev]')")
+    elif not shutil.which(args.wrk):
         raise SystemExit("wrk is not installed (apt-get install wrk)")
 
     fixture = webdb.ensure_postgresql(args.clips, args.url)
