@@ -320,22 +320,23 @@ def stale_count(session: Session, campaign_id: int) -> int:
     )
 
 
-def linked_to(campaign_ids: list[int]):
+def linked_to(campaign_ids: list[int], clip_id=None):
     """The condition "the clip is in one of these campaigns", checked clip by clip.
 
     For a query that already has few clips to check (awaiting review, matching some words):
     each is looked up in the link table's primary key. ``LIMIT 1`` keeps PostgreSQL from
     turning the test into a join, which would read all of an umbrella campaign's links (150,000
-    for a large one) to check a few thousand clips.
+    for a large one) to check a few thousand clips. ``clip_id``: the column holding the clip's
+    id, when it is not ``Coverage.id``.
     """
     linked = (
         select(CoverageCampaign.coverage_id)
         .where(
-            CoverageCampaign.coverage_id == Coverage.id,
+            CoverageCampaign.coverage_id == (Coverage.id if clip_id is None else clip_id),
             CoverageCampaign.campaign_id.in_(campaign_ids),
         )
         .limit(1)
-        .correlate(Coverage)
+        .correlate_except(CoverageCampaign)
         .scalar_subquery()
     )
     return linked.is_not(None)

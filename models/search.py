@@ -191,23 +191,20 @@ def _carries_message(dialect: str, label: str):
 
 
 def filter_conditions(session: Session, filters: CoverageFilters) -> list:
-    """Return the SQL conditions on ``Coverage`` for everything but the free text.
+    """Return the SQL conditions on ``Coverage`` for everything but the free text, and but
+    the campaign of a search with words (see :func:`probed_campaigns`).
 
-    With words, the full-text index finds the candidates and each one's status and campaigns
-    are checked on its row and by its key; without, the campaign's list of clips is read once
-    (``Selection``).
+    With words, the full-text index finds the candidates and each one's status is checked on
+    its row; without, the campaign's list of clips is read once (``Selection``).
     """
     words = bool((filters.q or "").strip())
-    probe = words and filters.campaign_id is not None
     selection = Selection(
-        campaign_id=None if probe else filters.campaign_id,
+        campaign_id=None if words else filters.campaign_id,
         date_from=filters.date_from,
         date_to=filters.date_to,
         statuses=filters.statuses(),
     )
     conditions = selection.where(session, status_on_rows=words and _dialect(session) != "sqlite")
-    if probe:
-        conditions.append(linked_to(campaign_family(session, filters.campaign_id)))
     if filters.medium is not None:
         conditions.append(Coverage.medium == filters.medium)
     if filters.outlet_id is not None:
@@ -221,6 +218,14 @@ def filter_conditions(session: Session, filters: CoverageFilters) -> list:
     if filters.key_message:
         conditions.append(_carries_message(_dialect(session), filters.key_message))
     return conditions
+
+
+def probed_campaigns(session: Session, filters: CoverageFilters) -> list[int]:
+    """The campaigns (the chosen one and its sub-campaigns) each match of a search with words
+    is looked up in, by its key (:func:`models.coverage.linked_to`); empty otherwise."""
+    if not (filters.q or "").strip() or filters.campaign_id is None:
+        return []
+    return campaign_family(session, filters.campaign_id)
 
 
 def _order(sort: str) -> list:
@@ -260,7 +265,7 @@ def search_coverage(
     per_page = min(max(1, int(per_page)), MAX_PER_PAGE)
 
     conditions = filter_conditions(session, filters)
-    search = _FullText(session, q) if q else None
+    search = _FullText(session, q, probed_campaigns(session, filters)) if q else None
     # Counting and finding the latest matches read the matches in id order (on SQLite, the
     # full-text index drives and each match is checked against the filters), stopping early.
     matching = search.matching(conditions) if search else select(Coverage.id).where(*conditions)
@@ -279,7 +284,7 @@ def search_coverage(
             window, query = search.ranked(conditions, latest)
         else:
             # Listing by date or figure walks an index of coverage and checks each clip's words.
-            words = [search.condition()] if search else []
+            words = [search.condition(), *search.probe] if search else []
             query = select(Coverage.id).where(*conditions, *words).order_by(*_order(sort))
         # The page's ids first, from the indexes where they serve; then only those rows,
         # without their text (SQLite reads a whole row, text included, for any column after it).
@@ -309,8 +314,11 @@ def search_coverage(
 class _FullText:
     """The user's words as SQL, on SQLite (FTS5) or PostgreSQL (``tsvector``)."""
 
-    def __init__(self, session: Session, q: str):
+    def __init__(self, session: Session, q: str, campaigns: list[int] | None = None):
         self.session = session
+        self.campaigns = campaigns or []
+        # Each match looked up among the campaigns' links: added to the conditions given.
+        self.probe = [linked_to(self.campaigns)] if self.campaigns else []
         self.sqlite = _dialect(session) == "sqlite"
         if self.sqlite:
             self.match = fts5_query(q)
@@ -329,14 +337,14 @@ class _FullText:
         matches = (_fts5_ranked if ranked else _fts5_matches)(self.match, lowest_id)
         matches = matches.subquery("fts")
         query = select(Coverage.id).select_from(matches).join(Coverage, Coverage.id == matches.c.id)
-        return query.where(*conditions), matches
+        return query.where(*conditions, *self.probe), matches
 
     def matching(self, conditions: list):
         """The ids of the matching clips, latest first."""
         if self.sqlite:
             query, matches = self._joined(conditions)
             return query.order_by(matches.c.id.desc())
-        return select(Coverage.id).where(*conditions, self.condition())
+        return select(Coverage.id).where(*conditions, *self.probe, self.condition())
 
     def latest(self, conditions: list, limit: int) -> list[int]:
         """The ids of the ``limit`` latest matches, newest first (ids grow as clips are
@@ -351,7 +359,7 @@ class _FullText:
         for scan in (DENSE_SCAN // 10, DENSE_SCAN):
             newest = (
                 select(Coverage.id, self.condition().label("hit"))
-                .where(*conditions)
+                .where(*conditions, *self.probe)
                 .order_by(Coverage.id.desc())
                 .limit(scan)
                 .subquery()
@@ -362,9 +370,15 @@ class _FullText:
                 return ids
             if len(ids) * DENSE_SCAN < limit * scan:  # too rare to find enough this way
                 break
-        found = self.matching(conditions).cte("found").prefix_with("MATERIALIZED")
-        latest = select(found.c.id).order_by(found.c.id.desc()).limit(limit)
-        return list(self.session.scalars(latest))
+        words = select(Coverage.id).where(*conditions, self.condition())
+        found = words.cte("found").prefix_with("MATERIALIZED")
+        latest = select(found.c.id).order_by(found.c.id.desc())
+        if self.campaigns:
+            # Each match, newest first, looked up among the campaigns' links until there are
+            # enough (OFFSET 0 keeps the lookups after the sort rather than before it).
+            newest = latest.offset(0).subquery()
+            latest = select(newest.c.id).where(linked_to(self.campaigns, newest.c.id))
+        return list(self.session.scalars(latest.limit(limit)))
 
     def ranked(self, conditions: list, latest: list[int]):
         """The matching ids by relevance, best first, and the window ranked (None: all).
