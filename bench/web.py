@@ -173,11 +173,23 @@ def _write(engine) -> None:
         figures_cache.bump(connection)
 
 
+def _check(response) -> None:
+    """A timed request must have been answered (a failure is not a fast page)."""
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code}")
+
+
+NOT_CURRENT = (b'id="stale-figures"', b'id="figures-computing"')  # the dashboard's notices
+
+
 def _wait_current(client, path: str, timeout: float = 300.0) -> None:
-    """Wait for figures computed in the background after a write (the page says when they
-    are not current), so that the next measurement does not run beside that computation."""
+    """Wait for figures computed in the background (the dashboard says when it shows older
+    ones or none yet), so that what is timed next is the page with its current figures and
+    does not run beside that computation."""
     deadline = time.monotonic() + timeout
-    while b'id="stale-figures"' in client.get(path).data and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        if not any(notice in client.get(path).data for notice in NOT_CURRENT):
+            return
         time.sleep(0.2)
 
 
@@ -192,6 +204,7 @@ def time_pages(
     for page in pages:
         result = Result(page)
         try:
+            _wait_current(client, page.path)
             for _ in range(warmup):
                 client.get(page.path)
             for _ in range(runs):
@@ -202,14 +215,14 @@ def time_pages(
             for _ in range(cold_runs):
                 _write(engine)
                 started = time.perf_counter()
-                client.get(page.path)
+                _check(client.get(page.path))
                 result.cold.append((time.perf_counter() - started) * 1000)
                 _wait_current(client, page.path)
-            app.config["RETOMBEES_DASHBOARD_WAIT"] = float("inf")  # the figures, waited for
+            app.config["RETOMBEES_DASHBOARD_WAIT"] = 3600  # the figures, waited for
             for _ in range(cold_runs if "dashboard" in page.name else 0):
                 _write(engine)
                 started = time.perf_counter()
-                client.get(page.path)
+                _check(client.get(page.path))
                 result.computing.append((time.perf_counter() - started) * 1000)
             _write(engine)  # the recorded statements are those of a computing request
             status, result.statements = _record(engine, client, page.path)

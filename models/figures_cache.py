@@ -60,6 +60,7 @@ class Cached:
     value: Any
     current: bool
     computed_at: datetime | None = None  # when they were computed (known for older figures)
+    seconds: float = 0.0  # how long computing them took (known for older figures)
 
 
 class DataVersion(Base):
@@ -260,25 +261,21 @@ class FiguresCache:
         found = self.store.get(self._latest_key(name, arguments))
         return pickle.loads(found) if found is not None else None  # noqa: S301 - ours
 
-    def current_or_stale(
-        self, session: Session, name: str, arguments: Any, slow: float
-    ) -> Cached | None:
-        """The current value, else the latest older one if computing it took ``slow`` seconds
-        or more, else None (computing it again is quick enough to wait for)."""
+    def current_or_stale(self, session: Session, name: str, arguments: Any) -> Cached | None:
+        """The current value, else the latest older one (``current`` False), else None."""
         version = data_version(session)
         cached = self.store.get(self.key(version, name, arguments))
         if cached is not None:
             self.hits += 1
             return Cached(pickle.loads(cached), current=True)  # noqa: S301 - ours
         latest = self._latest(name, arguments)
-        if latest is None or latest[2] < slow:
+        if latest is None:
             return None
-        found_version, computed_at, _seconds, value = latest
-        if found_version >= version:  # its own entry was evicted: still current
-            self.hits += 1
-            return Cached(value, current=True, computed_at=computed_at)
-        self.stale += 1
-        return Cached(value, current=False, computed_at=computed_at)
+        found_version, computed_at, seconds, value = latest
+        current = found_version >= version  # its own entry was evicted: still current
+        self.hits += current
+        self.stale += not current
+        return Cached(value, current, computed_at, seconds)
 
     def claim(self, name: str, arguments: Any) -> str | None:
         """Claim the computing of a value, for one thread of one process at a time; the

@@ -60,8 +60,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "dashboard_wait",
         "1",
-        "Seconds: after a write, dashboard figures that took this long to compute are shown as "
-        "they were, dated, while the current ones are computed in the background.",
+        "Seconds the dashboard waits for figures being computed in the background; older "
+        "figures that took longer to compute are shown at once, dated, until then.",
         float,
     ),
     Setting(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import logging
 import re
+from concurrent.futures import Future
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -217,7 +219,9 @@ def index():
     if filters.errors:
         return render_template("dashboard/index.html", **context), 400
     html, as_of = figures_html(filters)
-    return render_template("dashboard/index.html", **context, figures_html=html, as_of=as_of)
+    return render_template(
+        "dashboard/index.html", **context, figures_html=html, as_of=as_of, computing=html is None
+    )
 
 
 def _html_arguments(filters: Filters) -> list:
@@ -233,55 +237,68 @@ def _html_arguments(filters: Filters) -> list:
     ]
 
 
-def figures_html(filters: Filters) -> tuple[Markup, datetime | None]:
+def figures_html(filters: Filters) -> tuple[Markup | None, datetime | None]:
     """The page's figures (key figures, tables, charts, download links) as HTML, and the time
-    they were computed when they are not current (None when they are).
+    they were computed when they are not current (None when they are). (None, None): they are
+    being computed and there is nothing older to show.
 
     Rendered once per data version, filters, valuation rules and language: a view of the
     dashboard that someone has seen since the last write costs a cache read, not a render.
-    After a write, figures that took long to compute (``RETOMBEES_DASHBOARD_WAIT`` seconds or
-    more: an umbrella campaign over a year) are shown as they were, dated, while the current
-    ones are computed in the background; quicker ones are computed at once.
+    Otherwise they are computed in the web process's background threads (one computation per
+    dashboard at a time), and the page waits at most ``RETOMBEES_DASHBOARD_WAIT`` seconds for
+    them; not at all when older figures took longer than that to compute (an umbrella campaign
+    over a year): those are shown, dated, until the current ones are ready.
     """
     arguments = _html_arguments(filters)
     cache = current_app.extensions["retombees_figures_cache"]
-    slow = current_app.config["RETOMBEES_DASHBOARD_WAIT"]
-    found = cache.current_or_stale(db(), "dashboard-html", arguments, slow)
-    if found is None:
-        html = cached_figures("dashboard-html", arguments, lambda: _render_figures(filters))
-        return Markup(html), None
-    if found.current:
+    found = cache.current_or_stale(db(), "dashboard-html", arguments)
+    if found is not None and found.current:
         return Markup(found.value), None
     claim = cache.claim("dashboard-html", arguments)
     if claim is not None:  # nobody computes them yet
-        _refresh_later(claim)
+        wait = current_app.config["RETOMBEES_DASHBOARD_WAIT"]
+        computing = _compute_in_background(claim)
+        done, _ = futures_wait([computing], timeout=0 if found and found.seconds > wait else wait)
+        if done:
+            try:
+                return Markup(computing.result()), None
+            except Exception:
+                if found is None:
+                    raise
+    if found is None:
+        return None, None
     return Markup(found.value), found.computed_at
 
 
-def _refresh_later(claim: str) -> None:
+def _compute_in_background(claim: str) -> Future:
     """Compute this request's figures in the web process's background threads."""
     app = current_app._get_current_object()
     where = (request.full_path, request.host_url.rstrip("/") + request.script_root)
-    if app.config.get("RETOMBEES_TASKS_INLINE"):
-        _refresh(app, where, str(get_locale()), claim)
-    else:
-        app.extensions["retombees_executor"].submit(_refresh, app, where, str(get_locale()), claim)
+    arguments = (app, where, str(get_locale()), claim)
+    if not app.config.get("RETOMBEES_TASKS_INLINE"):
+        return app.extensions["retombees_executor"].submit(_compute_html, *arguments)
+    done = Future()
+    try:
+        done.set_result(_compute_html(*arguments))
+    except Exception as exc:  # noqa: BLE001 - kept in the future, as a thread would
+        done.set_exception(exc)
+    return done
 
 
-def _refresh(app, where: tuple[str, str], locale: str, claim: str) -> None:
+def _compute_html(app, where: tuple[str, str], locale: str, claim: str) -> str:
     """Compute and cache the figures of the dashboard at ``where`` (path, base address), as
-    its request would, then give the claim back (after a failure too: a later view tries
+    its request would; then give the claim back (after a failure too: a later view tries
     again)."""
     path, base_url = where
     try:
         with app.test_request_context(path, base_url=base_url), force_locale(locale):
             filters = read_filters()
-            if not filters.errors:
-                cached_figures(
-                    "dashboard-html", _html_arguments(filters), lambda: _render_figures(filters)
-                )
+            return cached_figures(
+                "dashboard-html", _html_arguments(filters), lambda: _render_figures(filters)
+            )
     except Exception:
         log.exception("The dashboard's figures could not be computed (%s)", path)
+        raise
     finally:
         app.extensions["retombees_figures_cache"].release(claim)
 

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import threading
 import time
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
@@ -367,7 +368,7 @@ def _confirm_a_clip_elsewhere(settings) -> None:
 
 def _total(client) -> tuple[str, str]:
     html = client.get("/dashboard/", query_string=YEAR).get_data(as_text=True)
-    return Tables(html).ids["figure-total"], html
+    return Tables(html).ids.get("figure-total", ""), html
 
 
 def test_figures_follow_a_review_made_in_another_process(app, settings, world, management_client):
@@ -386,17 +387,62 @@ def test_figures_follow_a_review_made_in_another_process(app, settings, world, m
     assert report_2022(settings)["total"] == 13
 
 
-def test_slow_figures_are_shown_dated_while_the_current_ones_are_computed(
-    app, settings, world, management_client, inline_tasks, monkeypatch
-):
-    """After a write, figures that take long to compute are shown as they were, with their
-    date, while the current ones are computed in the background; a failed computation is
-    tried again by the next view."""
-    app.config["RETOMBEES_DASHBOARD_WAIT"] = 0  # as if every computation took long
-    total, html = _total(management_client)
-    assert total.startswith(f"{tr(app, 'Clips')} 12") and 'id="stale-figures"' not in html
-    _confirm_a_clip_elsewhere(settings)
+def _until(client, condition, seconds: float = 30) -> tuple[str, str]:
+    """The dashboard's total and page once ``condition(html)`` holds (background work)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        total, html = _total(client)
+        if condition(html) or time.monotonic() > deadline:
+            return total, html
+        time.sleep(0.1)
 
+
+@pytest.fixture
+def held(monkeypatch):
+    """The figures' computing held until the test lets it go (``held.set()``)."""
+    from webapp import dashboard
+
+    release, render, started = threading.Event(), dashboard._render_figures, []
+
+    def slow(filters):
+        started.append(1)
+        release.wait(30)
+        return render(filters)
+
+    monkeypatch.setattr(dashboard, "_render_figures", slow)
+    release.started = started
+    yield release
+    release.set()
+
+
+def test_figures_being_computed_are_shown_as_they_were_dated(
+    app, settings, world, management_client, held
+):
+    """After a write, the page waits a moment for the current figures; when they take longer,
+    it shows the figures as they were, dated, while one background thread computes them."""
+    held.set()
+    assert _total(management_client)[0].startswith(f"{tr(app, 'Clips')} 12")
+    held.clear()
+    held.started.clear()
+    app.config["RETOMBEES_DASHBOARD_WAIT"] = 0.2
+    _confirm_a_clip_elsewhere(settings)
+    total, html = _total(management_client)
+    assert total.startswith(f"{tr(app, 'Clips')} 12")  # as they were
+    assert 'id="stale-figures"' in html
+    assert "/dashboard/?campaign=j-ai-10-ans" in html.split('id="stale-figures"')[1]
+    assert 'id="stale-figures"' in _total(management_client)[1]
+    assert len(held.started) == 1  # the second view did not start another computation
+    held.set()
+    total, html = _until(management_client, lambda page: 'id="stale-figures"' not in page)
+    assert total.startswith(f"{tr(app, 'Clips')} 13") and 'id="stale-figures"' not in html
+    assert report_2022(settings)["total"] == 13
+
+
+def test_a_failed_computation_is_tried_again_by_the_next_view(
+    app, settings, world, management_client, monkeypatch
+):
+    assert _total(management_client)[0].startswith(f"{tr(app, 'Clips')} 12")
+    _confirm_a_clip_elsewhere(settings)
     failures = []
 
     def broken(_filters):
@@ -405,32 +451,27 @@ def test_slow_figures_are_shown_dated_while_the_current_ones_are_computed(
 
     monkeypatch.setattr("webapp.dashboard._render_figures", broken)
     total, html = _total(management_client)  # the figures as they were, dated
-    assert total.startswith(f"{tr(app, 'Clips')} 12")
-    assert 'id="stale-figures"' in html
-    assert "/dashboard/?campaign=j-ai-10-ans" in html.split('id="stale-figures"')[1]
-    assert failures == [1]  # the current ones were asked for, and failed
-    total, html = _total(management_client)
-    assert 'id="stale-figures"' in html and failures == [1, 1]  # tried again, not given up
+    assert total.startswith(f"{tr(app, 'Clips')} 12") and 'id="stale-figures"' in html
+    assert failures == [1]
+    assert 'id="stale-figures"' in _total(management_client)[1]
+    assert failures == [1, 1]  # tried again, not given up
     monkeypatch.undo()
-    _total(management_client)  # still the old figures; the current ones computed meanwhile
     total, html = _total(management_client)
     assert total.startswith(f"{tr(app, 'Clips')} 13") and 'id="stale-figures"' not in html
-    assert report_2022(settings)["total"] == 13
 
 
-def test_the_current_figures_are_computed_in_a_background_thread(
-    app, settings, world, management_client
+def test_figures_never_computed_are_waited_for_a_moment_then_announced(
+    app, world, management_client, held
 ):
-    app.config["RETOMBEES_DASHBOARD_WAIT"] = 0
-    assert _total(management_client)[0].startswith(f"{tr(app, 'Clips')} 12")
-    _confirm_a_clip_elsewhere(settings)
-    total, html = _total(management_client)
-    assert 'id="stale-figures"' in html  # answered at once, with the figures as they were
-    deadline = time.monotonic() + 30
-    while 'id="stale-figures"' in html and time.monotonic() < deadline:
-        time.sleep(0.1)
-        total, html = _total(management_client)
-    assert total.startswith(f"{tr(app, 'Clips')} 13") and 'id="stale-figures"' not in html
+    """With nothing older to show, the page says the figures are being computed and reloads
+    itself; they appear once computed."""
+    app.config["RETOMBEES_DASHBOARD_WAIT"] = 0.2
+    html = management_client.get("/dashboard/", query_string=YEAR).get_data(as_text=True)
+    assert 'id="figures-computing"' in html and 'id="figure-total"' not in html
+    assert '<meta http-equiv="refresh" content="3">' in html
+    held.set()
+    total, html = _until(management_client, lambda page: 'id="figure-total"' in page)
+    assert total.startswith(f"{tr(app, 'Clips')} 12") and 'id="figures-computing"' not in html
 
 
 def test_cached_figures_are_kept_per_language_and_filters(app, world, management_client):
