@@ -33,6 +33,9 @@ def make_settings(tmp_path: Path, **overrides) -> Settings:
         "log_level": "WARNING",
         "admin_password": PASSWORD,
         "allowed_networks": "127.0.0.0/8",  # the fixture servers are on loopback
+        # A dashboard shows its figures, however slow the machine: the tests of the pages
+        # that do not wait lower it.
+        "dashboard_wait": 60,
     }
     values.update(overrides)
     return Settings.from_env(environ={}, **values)

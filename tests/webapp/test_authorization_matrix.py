@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from concurrent.futures import Future
 from datetime import date
 from pathlib import Path
 
@@ -184,7 +185,7 @@ class _IdleExecutor:
     """Background tasks stay queued: no crawl or export runs while the matrix is checked."""
 
     def submit(self, *args, **kwargs):
-        return None
+        return Future()  # never started
 
     def shutdown(self, *args, **kwargs):
         return None
@@ -197,7 +198,8 @@ class Matrix:
         from webapp import create_app
 
         settings = make_settings(tmp_path, login_rate_limit="10000 per minute")
-        self.app = create_app({"TESTING": True}, settings=settings)
+        # A dashboard does not wait for figures the idle executor never computes.
+        self.app = create_app({"TESTING": True, "RETOMBEES_DASHBOARD_WAIT": 0}, settings=settings)
         self.app.extensions["retombees_executor"] = _IdleExecutor()
         self.sessions = self.app.extensions["retombees_sessions"]
         self.users: dict[Role, int] = {}

@@ -468,7 +468,8 @@ def test_figures_never_computed_are_waited_for_a_moment_then_announced(
     app.config["RETOMBEES_DASHBOARD_WAIT"] = 0.2
     html = management_client.get("/dashboard/", query_string=YEAR).get_data(as_text=True)
     assert 'id="figures-computing"' in html and 'id="figure-total"' not in html
-    assert '<meta http-equiv="refresh" content="3">' in html
+    assert "js/dashboard.js" in html  # which reloads the page
+    assert "/dashboard/?campaign=j-ai-10-ans" in html.split('id="figures-computing"')[1]
     held.set()
     total, html = _until(management_client, lambda page: 'id="figure-total"' in page)
     assert total.startswith(f"{tr(app, 'Clips')} 12") and 'id="figures-computing"' not in html
