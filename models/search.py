@@ -356,6 +356,7 @@ class _FullText:
         # Otherwise read the matches from the GIN index and keep the latest: walking the key
         # further would check the words of every clip on the way (70,000 for a name found in
         # 1.4 % of them).
+        seen = scanned = 0
         for scan in (DENSE_SCAN // 10, DENSE_SCAN):
             newest = (
                 select(Coverage.id, self.condition().label("hit"))
@@ -368,8 +369,24 @@ class _FullText:
             ids = list(self.session.scalars(hits.limit(limit)))
             if len(ids) == limit:
                 return ids
+            seen, scanned = len(ids), scan
             if len(ids) * DENSE_SCAN < limit * scan:  # too rare to find enough this way
                 break
+        if seen and not self.campaigns:
+            # The matches among the newest clips first: as many ids back as should hold twice
+            # the matches needed, at the rate just seen. PostgreSQL then combines a range of
+            # the primary key with the words' index and reads 3,500 rows rather than 14,000
+            # for a name found in 1.4 % of the clips. (Not in a campaign: its share of the
+            # newest clips says little about its share of older ones.)
+            newest_id = self.session.scalar(select(func.max(Coverage.id))) or 0
+            recent = Coverage.id > newest_id - 2 * limit * scanned // seen
+            ids = self._latest_matches([*conditions, recent], limit)
+            if len(ids) == limit:
+                return ids
+        return self._latest_matches(conditions, limit)
+
+    def _latest_matches(self, conditions: list, limit: int) -> list[int]:
+        """The latest ``limit`` matches, from the words' index (PostgreSQL)."""
         words = select(Coverage.id).where(*conditions, self.condition())
         found = words.cte("found").prefix_with("MATERIALIZED")
         latest = select(found.c.id).order_by(found.c.id.desc())

@@ -141,6 +141,43 @@ def test_relevance_ranks_the_latest_matches_when_there_are_many(any_sessions, mo
     assert found(any_sessions, ids, q="terrils") == ["renouvelables", "festival"]  # 2: ranked
 
 
+def test_the_latest_matches_are_found_among_the_newest_clips_first(any_sessions, monkeypatch):
+    # Small windows, so that each way of finding the latest matches is taken: the newest clips
+    # read one by one, then (on PostgreSQL) the word's matches among the newest ids only.
+    for name, value in (("DENSE_SCAN", 10), ("COUNT_CAP", 4), ("RANK_WINDOW", 4)):
+        monkeypatch.setattr(f"models.search.{name}", value)
+    with any_sessions.begin() as session:
+        clips = [
+            Coverage(
+                url=f"https://example.org/{n}",
+                title=f"Article {n}",
+                text="Les terrils de Loos." if n % 3 == 0 else "Une autre histoire.",
+                status=CoverageStatus.CONFIRMED,
+            )
+            for n in range(60)
+        ]
+        session.add_all(clips)
+        session.flush()
+        matching = sorted(clip.id for clip in clips if "terrils" in clip.text)
+    windows = []
+    read = search_module._FullText._latest_matches
+
+    def spy(self, conditions, limit):
+        found = read(self, conditions, limit)
+        windows.append(len(found))
+        return found
+
+    monkeypatch.setattr(search_module._FullText, "_latest_matches", spy)
+    with any_sessions() as session:
+        result = search_coverage(session, CoverageFilters(q="terrils"), sort="relevance")
+        assert {clip.id for clip in result.items} == set(matching[-4:])
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        assert windows == ([5] if postgresql else [])  # the newest ids held enough matches
+        assert (result.total, result.capped, result.ranked_window) == (4, True, 4)
+        exact = search_coverage(session, CoverageFilters(q="terrils"), exact_count=True)
+        assert exact.total == len(matching) == 20
+
+
 def test_each_filter_narrows_the_results(any_sessions):
     ids = seed(any_sessions)
     everything = {"habitants", "festival", "renouvelables"}
