@@ -210,7 +210,7 @@ class FiguresCache:
     def __init__(self, store, namespace: str = ""):
         self.store = store
         self.namespace = namespace  # tells apart databases sharing one Redis
-        self.hits = self.misses = self.stale = 0
+        self.hits = self.misses = 0
 
     def _digest(self, name: str, arguments: Any) -> str:
         return hashlib.sha256(
@@ -226,40 +226,38 @@ class FiguresCache:
         return f"retombees:figures:latest:{self._digest(name, arguments)}"
 
     def get_or_compute(
-        self, session: Session, name: str, arguments: Any, compute: Callable[[], Any]
+        self,
+        session: Session,
+        name: str,
+        arguments: Any,
+        compute: Callable[[], Any],
+        keep_latest: bool = False,
     ) -> Any:
         """The value of ``compute()`` for these arguments, computed again only after a write.
 
         The version is read in ``session`` before computing, so a write committed while the
         figures are computed leaves them under the older version, which is never read again.
+        ``keep_latest``: also keep it, with its version, time and cost, as the latest value of
+        these arguments, for :meth:`current_or_stale` after the next write. (The computations
+        that keep it run one at a time per arguments, under a :meth:`claim`.)
         """
         version = data_version(session)
-        cached = self.store.get(self.key(version, name, arguments))
+        key = self.key(version, name, arguments)
+        cached = self.store.get(key)
         if cached is not None:
             self.hits += 1
             return pickle.loads(cached)  # noqa: S301 - written by this application only
         self.misses += 1
         started = time.monotonic()
         value = compute()
-        self._keep(version, name, arguments, value, time.monotonic() - started)
-        return value
-
-    def _keep(self, version: int, name: str, arguments: Any, value: Any, seconds: float) -> None:
-        self.store.set(
-            self.key(version, name, arguments),
-            pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL),
-        )
-        latest = self._latest(name, arguments)
-        if latest is None or latest[0] <= version:  # a slow older computation keeps out
-            entry = (version, datetime.now(UTC), seconds, value)
+        self.store.set(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        if keep_latest:
+            latest = (version, datetime.now(UTC), time.monotonic() - started, value)
             self.store.set(
                 self._latest_key(name, arguments),
-                pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL),
+                pickle.dumps(latest, protocol=pickle.HIGHEST_PROTOCOL),
             )
-
-    def _latest(self, name: str, arguments: Any) -> tuple | None:
-        found = self.store.get(self._latest_key(name, arguments))
-        return pickle.loads(found) if found is not None else None  # noqa: S301 - ours
+        return value
 
     def current_or_stale(self, session: Session, name: str, arguments: Any) -> Cached | None:
         """The current value, else the latest older one (``current`` False), else None."""
@@ -268,13 +266,12 @@ class FiguresCache:
         if cached is not None:
             self.hits += 1
             return Cached(pickle.loads(cached), current=True)  # noqa: S301 - ours
-        latest = self._latest(name, arguments)
+        latest = self.store.get(self._latest_key(name, arguments))
         if latest is None:
             return None
-        found_version, computed_at, seconds, value = latest
+        found_version, computed_at, seconds, value = pickle.loads(latest)  # noqa: S301 - ours
         current = found_version >= version  # its own entry was evicted: still current
         self.hits += current
-        self.stale += not current
         return Cached(value, current, computed_at, seconds)
 
     def claim(self, name: str, arguments: Any) -> str | None:

@@ -294,7 +294,10 @@ def _compute_html(app, where: tuple[str, str], locale: str, claim: str) -> str:
         with app.test_request_context(path, base_url=base_url), force_locale(locale):
             filters = read_filters()
             return cached_figures(
-                "dashboard-html", _html_arguments(filters), lambda: _render_figures(filters)
+                "dashboard-html",
+                _html_arguments(filters),
+                lambda: _render_figures(filters),
+                keep_latest=True,
             )
     except Exception:
         log.exception("The dashboard's figures could not be computed (%s)", path)

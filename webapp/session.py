@@ -24,8 +24,8 @@ def valuation_rules():
     return ValuationRules.from_settings(current_app.extensions["retombees_settings"])
 
 
-def cached_figures(name: str, arguments, compute):
+def cached_figures(name: str, arguments, compute, keep_latest: bool = False):
     """``compute()``, or its value cached since the last write to clips, campaigns or outlets
     (see :mod:`models.figures_cache`); ``arguments`` must be everything the value depends on."""
     cache = current_app.extensions["retombees_figures_cache"]
-    return cache.get_or_compute(db(), name, arguments, compute)
+    return cache.get_or_compute(db(), name, arguments, compute, keep_latest)

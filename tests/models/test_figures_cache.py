@@ -145,7 +145,7 @@ def test_figures_are_offered_as_they_were_until_computed_again(databases):
     cache = FiguresCache(MemoryStore())
     with web() as session:
         assert cache.current_or_stale(session, "n", []) is None  # never computed
-        cache.get_or_compute(session, "n", [], lambda: _confirmed(session))
+        cache.get_or_compute(session, "n", [], lambda: _confirmed(session), keep_latest=True)
         found = cache.current_or_stale(session, "n", [])
         assert (found.value, found.current) == (0, True)
     _add_clip(worker, "lievin")
@@ -153,7 +153,7 @@ def test_figures_are_offered_as_they_were_until_computed_again(databases):
         stale = cache.current_or_stale(session, "n", [])
         assert (stale.value, stale.current) == (0, False)
         assert stale.computed_at is not None and stale.seconds >= 0
-        cache.get_or_compute(session, "n", [], lambda: _confirmed(session))
+        cache.get_or_compute(session, "n", [], lambda: _confirmed(session), keep_latest=True)
         found = cache.current_or_stale(session, "n", [])
         assert (found.value, found.current) == (1, True)
 
