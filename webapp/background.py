@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from flask import Flask, current_app, has_request_context
 from flask_babel import force_locale, get_locale
@@ -82,13 +82,22 @@ def start_task(session: Session, kind: str, params: dict, user, title: str) -> T
     session.add(task)
     session.commit()
     app = current_app._get_current_object()
-    sessions = app.extensions["retombees_sessions"]
-    if app.config.get("RETOMBEES_TASKS_INLINE"):
-        run_task(sessions, task.id)
+    if run_in_background(app, _run_in_app, app, task.id).done():  # inline: report its end
         session.refresh(task)
-    else:
-        app.extensions["retombees_executor"].submit(_run_in_app, app, task.id)
     return task
+
+
+def run_in_background(app: Flask, function: Callable, *arguments) -> Future:
+    """Run ``function(*arguments)`` in the web process's background threads; with
+    ``RETOMBEES_TASKS_INLINE`` (tests), before returning. Its outcome is in the future."""
+    if not app.config.get("RETOMBEES_TASKS_INLINE"):
+        return app.extensions["retombees_executor"].submit(function, *arguments)
+    done: Future = Future()
+    try:
+        done.set_result(function(*arguments))
+    except Exception as exc:  # noqa: BLE001 - kept in the future, as a thread would
+        done.set_exception(exc)
+    return done
 
 
 def _run_in_app(app: Flask, task_id: int) -> None:

@@ -36,6 +36,7 @@ from models.metrics import PARIS
 from models.reports import campaign_report, headline_figures
 
 from .auth import permission_required
+from .background import run_in_background
 from .charts import MEDIUM_COLOURS, Category, Series, horizontal_bars, stacked_bars
 from .dashboard_tables import TABLES, TALLY_LABELS, build_tables, format_figure
 from .management_report import management_report
@@ -272,17 +273,9 @@ def figures_html(filters: Filters) -> tuple[Markup | None, datetime | None]:
 
 def _compute_in_background(claim: str) -> Future:
     """Compute this request's figures in the web process's background threads."""
-    app = current_app._get_current_object()
     where = (request.full_path, request.host_url.rstrip("/") + request.script_root)
-    arguments = (app, where, str(get_locale()), claim)
-    if not app.config.get("RETOMBEES_TASKS_INLINE"):
-        return app.extensions["retombees_executor"].submit(_compute_html, *arguments)
-    done = Future()
-    try:
-        done.set_result(_compute_html(*arguments))
-    except Exception as exc:  # noqa: BLE001 - kept in the future, as a thread would
-        done.set_exception(exc)
-    return done
+    app = current_app._get_current_object()
+    return run_in_background(app, _compute_html, app, where, str(get_locale()), claim)
 
 
 def _compute_html(app, where: tuple[str, str], locale: str, claim: str) -> str:
