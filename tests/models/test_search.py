@@ -17,6 +17,7 @@ from models import (
 )
 from models import search as search_module
 from models.search import CoverageFilters, SearchError, search_coverage
+from models.search_fulltext import FullText
 from models.search_words import fts5_query, word_forms
 
 
@@ -144,7 +145,8 @@ def test_relevance_ranks_the_latest_matches_when_there_are_many(any_sessions, mo
 def test_the_latest_matches_are_found_among_the_newest_clips_first(any_sessions, monkeypatch):
     # Small windows, so that each way of finding the latest matches is taken: the newest clips
     # read one by one, then (on PostgreSQL) the word's matches among the newest ids only.
-    for name, value in (("DENSE_SCAN", 10), ("COUNT_CAP", 4), ("RANK_WINDOW", 4)):
+    monkeypatch.setattr("models.search_fulltext.DENSE_SCAN", 10)
+    for name, value in (("COUNT_CAP", 4), ("RANK_WINDOW", 4)):
         monkeypatch.setattr(f"models.search.{name}", value)
     with any_sessions.begin() as session:
         clips = [
@@ -160,14 +162,14 @@ def test_the_latest_matches_are_found_among_the_newest_clips_first(any_sessions,
         session.flush()
         matching = sorted(clip.id for clip in clips if "terrils" in clip.text)
     windows = []
-    read = search_module._FullText._latest_matches
+    read = FullText._latest_matches
 
     def spy(self, conditions, limit):
         found = read(self, conditions, limit)
         windows.append(len(found))
         return found
 
-    monkeypatch.setattr(search_module._FullText, "_latest_matches", spy)
+    monkeypatch.setattr(FullText, "_latest_matches", spy)
     with any_sessions() as session:
         result = search_coverage(session, CoverageFilters(q="terrils"), sort="relevance")
         assert {clip.id for clip in result.items} == set(matching[-4:])
